@@ -1,0 +1,44 @@
+"""Change Pulse: short anonymous pulse surveys about a change programme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from survey import config, database, errors, web
+from survey.extensions import csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            database.tune_sqlite(db.engine)
+
+    from survey import cli
+    from survey.respond import bp as respond_bp
+
+    app.register_blueprint(respond_bp)
+    cli.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,74 @@
+"""Flask CLI commands: init-db, create-user and demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from survey.database import write_transaction
+from survey.models import Role, Unit, utcnow
+from survey.services import demo, units, users
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    upgrade()
+    click.echo("Database is up to date.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value,
+              show_default=True)
+@click.option("--unit", "unit_path", default="", help='Scope for a manager: "A > B > C".')
+@click.password_option(help="Prompted for (twice) when not given.")
+def create_user_command(email: str, role: str, unit_path: str, password: str) -> None:
+    """Create a user, or reset an existing user's password, role and scope."""
+    try:
+        with write_transaction() as session:
+            unit = _unit(session, unit_path) if unit_path else None
+            users.set_user(session, email, password, Role(role), unit)
+    except users.UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"User {email.strip().lower()} is ready ({role}).")
+
+
+def _unit(session: object, path: str) -> Unit:
+    """Return the existing unit at `path` or fail with a message."""
+    parent_id = None
+    unit = None
+    for name in (n.strip() for n in path.split(units.SEPARATOR)):
+        unit = session.scalar(  # type: ignore[attr-defined]
+            select(Unit).where(Unit.name == name, Unit.parent_id.is_(parent_id)
+                               if parent_id is None else Unit.parent_id == parent_id)
+        )
+        if unit is None:
+            raise users.UserError(f"there is no unit called {path!r}")
+        parent_id = unit.id
+    assert unit is not None
+    return unit
+
+
+@click.command("demo")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the app is served, for the printed links.")
+def demo_command(base_url: str) -> None:
+    """Build the demo organisation and waves (once), then print a login and two links."""
+    upgrade()
+    with write_transaction() as session:
+        result = demo.build_demo(session, utcnow())
+    base = base_url.rstrip("/")
+    click.echo("Demo data " + ("created." if result.created else "already present; kept."))
+    click.echo(f"Admin e-mail: {result.admin_email}")
+    click.echo(f"Admin password: {result.admin_password}")
+    click.echo(f"Team link (open, anyone in Reablement): {base}/t/{result.team_token}")
+    click.echo(f"Invitation link (single use): {base}/i/{result.invitation_token}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    for command in (init_db_command, create_user_command, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,78 @@
+"""Default settings and the order in which deployments override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class Defaults:
+    """Settings every deployment starts from; all may be overridden, none hold secrets."""
+
+    # A pulse submission is a few KB; anything far larger is not a respondent.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    TEXT_ANSWER_MAX_CHARS = 2000
+
+    ANONYMITY_THRESHOLD = 5
+    ANONYMITY_FLOOR = 3
+    COMMENT_THRESHOLD = 10
+
+    # The CSRF token lives as long as the session: a respondent who pauses mid-pulse keeps going.
+    WTF_CSRF_TIME_LIMIT = None
+    # Survey pages send no Referer (tokens must not leak), so the HTTPS referrer check cannot run;
+    # the synchronizer token and SameSite cookies carry CSRF protection instead.
+    WTF_CSRF_SSL_STRICT = False
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+
+
+def database_url(app: Flask) -> str:
+    """Return the configured database URL, defaulting to SQLite in the instance folder."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(app.instance_path) / "changepulse.sqlite")
+    # Hosting platforms hand out postgres:// URLs; we always talk to PostgreSQL through psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(app: Flask) -> str:
+    """Return the configured secret, or one generated once and kept in the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return str(app.config["SECRET_KEY"])
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Apply defaults, instance/config.py, FLASK_* environment variables, then test settings."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
+    app.config["SECRET_KEY"] = secret_key(app)
+    floor = app.config["ANONYMITY_FLOOR"]
+    if app.config["ANONYMITY_THRESHOLD"] < floor:
+        raise ValueError(f"ANONYMITY_THRESHOLD may not be below the floor of {floor}")

@@ -1,0 +1,29 @@
+"""Friendly error pages: a clear message and the right status, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def render_error(error: HTTPException) -> tuple[str, int]:
+    """Render an HTTP error as a page (or fragment: htmx 4 swaps 4xx responses)."""
+    return render_template("error.html", error=error), error.code or 500
+
+
+def render_csrf_error(error: CSRFError) -> tuple[str, int]:
+    """Explain a missing or stale CSRF token in words a respondent understands."""
+    return render_template("error.html", error=error, csrf=True), 400
+
+
+def render_unexpected(_error: Exception) -> tuple[str, int]:
+    """Hide unexpected failures behind a plain 500 page; the log keeps the detail."""
+    return render_template("error.html", error=InternalServerError()), 500
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, render_unexpected)

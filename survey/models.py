@@ -1,0 +1,303 @@
+"""Typed SQLAlchemy models: the organisation, the question bank, waves, links and responses."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time as a naive datetime, the form every column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Kind(enum.StrEnum):
+    """How a question is answered; the values are the CSV `kind` codes."""
+
+    SCALE5 = "scale5"
+    SCALE11 = "scale11"
+    SINGLE = "single"
+    MULTI = "multi"
+    TEXT = "text"
+
+
+class Role(enum.StrEnum):
+    """What a signed-in user may do."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    MANAGER = "manager"
+
+
+class ActionStatus(enum.StrEnum):
+    """Progress of a "you said, we did" action."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    """Store an enum by value in a portable VARCHAR with a CHECK constraint."""
+    return Enum(
+        cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        create_constraint=True,
+        name=cls.__name__.lower(),
+        length=16,
+    )
+
+
+class Unit(db.Model):
+    """A directorate, service or team in the organisation tree."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"),
+        CheckConstraint("headcount >= 0", name="headcount_not_negative"),
+    )
+
+
+class User(db.Model):
+    """An HR admin, analyst or manager who signs in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Question(db.Model):
+    """A question's stable identity; its wording lives in immutable versions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", order_by="QuestionVersion.version"
+    )
+
+
+class QuestionVersion(db.Model):
+    """One wording of a question; once answered it never changes, so answers keep their meaning."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))
+    hint: Mapped[str] = mapped_column(String(500), default="")
+    kind: Mapped[Kind] = mapped_column(_enum(Kind))
+    dimension: Mapped[str] = mapped_column(String(40), default="")
+    reverse_scored: Mapped[bool] = mapped_column(Boolean, default=False)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+    options: Mapped[list[Option]] = relationship(
+        back_populates="question_version", order_by="Option.position"
+    )
+
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+
+class Option(db.Model):
+    """A choice of a single- or multiple-choice question version."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    # For the recognition check: True marks one of the organisation's real aims, False a decoy.
+    is_aim: Mapped[bool | None] = mapped_column(Boolean)
+    # An answer such as "Not sure" that cannot be combined with the other choices.
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    question_version: Mapped[QuestionVersion] = relationship(back_populates="options")
+
+    __table_args__ = (UniqueConstraint("question_version_id", "code"),)
+
+
+class Survey(db.Model):
+    """An ordered set of question versions that staff answer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    items: Mapped[list[SurveyItem]] = relationship(
+        back_populates="survey", order_by="SurveyItem.position", cascade="all, delete-orphan"
+    )
+
+
+class SurveyItem(db.Model):
+    """A question version at a position in a survey."""
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+
+    survey: Mapped[Survey] = relationship(back_populates="items")
+    question_version: Mapped[QuestionVersion] = relationship()
+
+
+class Definition(db.Model):
+    """A version of the organisation's plain-English definition of the change."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Wave(db.Model):
+    """One run of a survey between two times, for an audience snapshot taken at launch."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    opens_at: Mapped[datetime] = mapped_column(DateTime)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    launched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cadence: Mapped[str] = mapped_column(String(16), default="")
+    anonymity_threshold: Mapped[int] = mapped_column(Integer)
+    comment_threshold: Mapped[int] = mapped_column(Integer)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("definition.id"))
+    # Optimistic locking: two admins editing one wave cannot silently overwrite each other.
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    survey: Mapped[Survey] = relationship()
+    definition: Mapped[Definition | None] = relationship()
+    audience: Mapped[list[WaveUnit]] = relationship(back_populates="wave")
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
+    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+
+    def is_open(self, now: datetime) -> bool:
+        """Return whether staff may answer at `now`."""
+        return self.launched_at is not None and self.opens_at <= now < self.closes_at
+
+
+class WaveUnit(db.Model):
+    """A unit in a wave's audience as it stood at launch: its place in the tree and headcount."""
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    parent_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    path: Mapped[str] = mapped_column(String(500))
+    headcount: Mapped[int] = mapped_column(Integer)
+
+    wave: Mapped[Wave] = relationship(back_populates="audience")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+
+
+class Invitation(db.Model):
+    """A single-use link for one person. Only the token's hash is kept; no response points here."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TeamLink(db.Model):
+    """An open link for everyone in one unit for one wave; admins may switch it off."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("wave_id", "unit_id"),)
+
+
+class Response(db.Model):
+    """One person's submitted pulse: wave, unit and day only, nothing that identifies them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("definition.id"))
+    # Random per rendered pulse, so a double click or a retry stores one response, not two.
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_on: Mapped[date] = mapped_column(Date)
+
+    answers: Mapped[list[Answer]] = relationship(back_populates="response")
+
+    __table_args__ = (db.Index("ix_response_wave_unit", "wave_id", "unit_id"),)
+
+
+class Answer(db.Model):
+    """An answer to one question version: a scale value, a chosen option or free text."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    value: Mapped[int | None] = mapped_column(Integer)
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN value IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN option_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN text IS NULL THEN 0 ELSE 1 END) = 1",
+            name="exactly_one_value",
+        ),
+    )
+
+
+class Action(db.Model):
+    """A "you said, we did" action recorded against a wave, for one unit or everyone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    text: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus), default=ActionStatus.PLANNED)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, and when: one row per admin change."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,111 @@
+"""The card flow: which screen follows which button, with no state kept on the server.
+
+Every screen is one form that carries all answers so far in hidden fields, so the same flow runs
+with htmx (fragments swapped in place) or without JavaScript (ordinary page loads), and nothing is
+stored until the respondent sends the whole pulse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+from survey.respond.forms import PulseFormBase
+from survey.services.pulses import Pulse
+
+FLOW_FIELDS = frozenset({"csrf_token", "nonce", "nav", "step", "return"})
+NAV = re.compile(r"^(start|next|back|submit|change-(\d{1,3}))$")
+REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to show next: a question card (its index) or the review, and the HTTP status."""
+
+    step: int | None
+    from_review: bool = False
+    status: int = 200
+
+    @property
+    def is_review(self) -> bool:
+        """Return whether this is the check-your-answers screen."""
+        return self.step is None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A parsed button press: where the respondent was and what they asked for."""
+
+    nav: str
+    step: int
+    target: int | None
+    from_review: bool
+
+
+def check_fields(pulse: Pulse, form: MultiDict[str, str]) -> None:
+    """Reject a post carrying fields this pulse never renders."""
+    allowed = FLOW_FIELDS | {item.field for item in pulse.items}
+    unknown = sorted(set(form) - allowed)
+    if unknown:
+        raise BadRequest(f"This form does not have a field called \u201c{unknown[0][:40]}\u201d.")
+
+
+def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
+    """Read the pressed button and current step, refusing anything the pages never send."""
+    match = NAV.match(form.get("nav", ""))
+    if match is None:
+        raise BadRequest("That button is not part of this pulse.")
+    last = len(pulse.items) - 1
+    raw_step = form.get("step", "0")
+    if raw_step == REVIEW:
+        step = last + 1
+    elif raw_step.isdigit() and int(raw_step) <= last:
+        step = int(raw_step)
+    else:
+        raise BadRequest("That question is not part of this pulse.")
+    target = int(match.group(2)) if match.group(2) else None
+    if target is not None and target > last:
+        raise BadRequest("That question is not part of this pulse.")
+    return Move(match.group(1) if target is None else "change", step, target,
+                form.get("return") == REVIEW)
+
+
+def first_invalid(pulse: Pulse, form: PulseFormBase) -> int | None:
+    """Return the index of the first question whose answer fails validation, if any."""
+    for index, item in enumerate(pulse.items):
+        if form[item.field].errors:
+            return index
+    return None
+
+
+def next_screen(pulse: Pulse, form: PulseFormBase, move: Move) -> Screen | None:
+    """Return the screen to show after `move`, or None when the pulse is ready to store."""
+    last = len(pulse.items) - 1
+    if move.nav == "start":
+        return Screen(0)
+    if move.nav == "change":
+        return Screen(move.target, from_review=True)
+    if move.nav == "back":
+        return Screen(max(move.step - 1, 0)) if move.step <= last else Screen(last)
+    if move.nav == "next":
+        if move.step > last:
+            return Screen(None)
+        field = form[pulse.items[move.step].field]
+        if not field.validate(form):
+            return Screen(move.step, move.from_review, status=422)
+        return Screen(None) if move.from_review or move.step == last else Screen(move.step + 1)
+    if form.validate():
+        return None
+    invalid = first_invalid(pulse, form)
+    if invalid is None:
+        # Only the hidden flow fields failed: the page was not one of ours.
+        raise BadRequest("This pulse form is incomplete. Please open your link again.")
+    return Screen(invalid, from_review=True, status=422)
+
+
+def answers(pulse: Pulse, form: PulseFormBase) -> dict[int, object]:
+    """Return the validated answers keyed by question version id."""
+    return {item.id: form[item.field].data for item in pulse.items}

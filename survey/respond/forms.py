@@ -1,0 +1,122 @@
+"""The pulse form: one Flask-WTF field per question, built once per launched wave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from survey.models import Kind
+from survey.services import tokens
+from survey.services.pulses import Item, Pulse
+
+AGREEMENT = (
+    (1, "Strongly disagree"),
+    (2, "Disagree"),
+    (3, "Neither agree nor disagree"),
+    (4, "Agree"),
+    (5, "Strongly agree"),
+)
+
+REQUIRED_MESSAGE = {
+    Kind.SCALE5: "Select how much you agree",
+    Kind.SCALE11: "Select a number from 0 to 10",
+    Kind.SINGLE: "Select one answer",
+    Kind.MULTI: "Select at least one answer",
+    Kind.TEXT: "Enter an answer",
+}
+
+# WTForms' own wording is for developers; staff get plain English beside the field.
+PLAIN_MESSAGES = {
+    "Not a valid choice.": "Choose one of the answers shown",
+    "Invalid Choice: could not coerce.": "Choose one of the answers shown",
+    "'%(value)s' is not a valid choice for this field.": "Choose only from the answers shown",
+    "'%(value)s' are not valid choices for this field.": "Choose only from the answers shown",
+    "Invalid choice(s): one or more data inputs could not be coerced.":
+        "Choose only from the answers shown",
+}
+
+
+class PlainMessages:
+    """WTForms translations object that swaps technical messages for plain ones."""
+
+    def gettext(self, string: str) -> str:
+        """Return the plain message for `string`."""
+        return PLAIN_MESSAGES.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Return the plain message for the singular or plural form."""
+        return self.gettext(singular if n == 1 else plural)
+
+
+class PulseFormBase(FlaskForm):
+    """Fields every pulse form has besides its questions."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> PlainMessages:
+            return PlainMessages()
+
+    nonce = HiddenField(validators=[InputRequired(), Regexp(tokens.NONCE_PATTERN)])
+
+
+def exclusive_choice(item: Item) -> Any:
+    """Return a validator rejecting an exclusive choice ("I'm not sure") combined with others."""
+    exclusive = {c.id: c.label for c in item.choices if c.exclusive}
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        chosen = field.data or []
+        for choice_id, label in exclusive.items():
+            if choice_id in chosen and len(chosen) > 1:
+                raise ValidationError(f"Select \u201c{label}\u201d on its own, or clear it")
+
+    return check
+
+
+def no_duplicates(_form: FlaskForm, field: Field) -> None:
+    """Reject a choice sent twice, which no browser does."""
+    if field.data and len(set(field.data)) != len(field.data):
+        raise ValidationError("Choose each answer only once")
+
+
+def build_field(item: Item, text_max: int) -> Field:
+    """Return the WTForms field for one question."""
+    required = (
+        [InputRequired(REQUIRED_MESSAGE[item.kind])] if item.required else [Optional()]
+    )
+    if item.kind is Kind.SCALE5:
+        return RadioField(item.text, choices=AGREEMENT, coerce=int, validators=required)
+    if item.kind is Kind.SCALE11:
+        return RadioField(
+            item.text, choices=[(n, str(n)) for n in range(11)], coerce=int, validators=required
+        )
+    choices = [(c.id, c.label) for c in item.choices]
+    if item.kind is Kind.SINGLE:
+        return RadioField(item.text, choices=choices, coerce=int, validators=required)
+    if item.kind is Kind.MULTI:
+        return SelectMultipleField(
+            item.text,
+            choices=choices,
+            coerce=int,
+            validators=[*required, no_duplicates, exclusive_choice(item)],
+        )
+    return TextAreaField(
+        item.text,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            *required,
+            Length(max=text_max, message=f"Answer must be {text_max:,} characters or fewer"),
+        ],
+    )
+
+
+def form_class(pulse: Pulse) -> type[PulseFormBase]:
+    """Return the form class for a pulse, built once per worker."""
+    cache: dict[int, type[PulseFormBase]] = current_app.extensions.setdefault("form_cache", {})
+    if pulse.wave_id not in cache:
+        text_max = current_app.config["TEXT_ANSWER_MAX_CHARS"]
+        fields = {item.field: build_field(item, text_max) for item in pulse.items}
+        cache[pulse.wave_id] = type(f"PulseForm{pulse.wave_id}", (PulseFormBase,), fields)
+    return cache[pulse.wave_id]

@@ -1,0 +1,75 @@
+"""Respondent routes. Each screen is one form, answered as a page or, for htmx, a fragment."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from survey.models import utcnow
+from survey.respond import bp, flow, forms
+from survey.services import landing, pulses, submissions, tokens
+from survey.services.pulses import INVITATION, TEAM, Link, LinkProblem, Pulse
+from survey.web import see_other, wants_fragment
+
+KINDS = {"i": INVITATION, "t": TEAM}
+
+
+def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | tuple[str, int]:
+    """Return the link and pulse for a URL, or the rendered page explaining why there are none."""
+    try:
+        return pulses.resolve(KINDS[prefix], token, utcnow())
+    except LinkProblem as problem:
+        page = render_template("respond/link_problem.html", problem=problem)
+        return page, problem.status
+
+
+def _screen(prefix: str, link: Link, pulse: Pulse, form: forms.PulseFormBase,
+            screen: flow.Screen | None, template: str, **extra: object) -> str:
+    """Render a pulse screen as a page or fragment; its form posts back to the same link."""
+    action = url_for("respond.pulse", prefix=prefix, token=link.token)
+    return render_template(template, link=link, pulse=pulse, form=form, screen=screen,
+                           action=action, **extra)
+
+
+@bp.route("/<any(i, t):prefix>/<token>", methods=["GET", "POST"])
+def pulse(prefix: str, token: str) -> object:
+    """Show the landing page, or move through the cards and store the finished pulse."""
+    resolved = _resolve(prefix, token)
+    if isinstance(resolved[0], str):
+        return resolved
+    link, pulse = resolved  # type: ignore[misc]
+    form = forms.form_class(pulse)()
+    if request.method == "GET":
+        form.nonce.data = tokens.new_nonce()
+        recap = landing.recap(link, pulse)
+        return _screen(prefix, link, pulse, form, None, "respond/pulse.html", recap=recap)
+    flow.check_fields(pulse, request.form)
+    move = flow.parse_move(pulse, request.form)
+    if not form.nonce.validate(form):
+        raise BadRequest("This pulse form is incomplete. Please open your link again.")
+    screen = flow.next_screen(pulse, form, move)
+    if screen is not None:
+        template = "respond/_screen.html" if wants_fragment() else "respond/pulse.html"
+        return _screen(prefix, link, pulse, form, screen, template), screen.status
+    outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data,
+                                 utcnow())
+    if outcome is submissions.Outcome.CLOSED:
+        problem = LinkProblem(410, "closed", pulse.closes_at)
+        return render_template("respond/link_problem.html", problem=problem), 410
+    again = {"again": "1"} if outcome is submissions.Outcome.DUPLICATE else {}
+    return see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))
+
+
+@bp.get("/<any(i, t):prefix>/<token>/thanks")
+def thanks(prefix: str, token: str) -> object:
+    """Thank the respondent and show what their area heard back last time."""
+    try:
+        answered = pulses.resolve_answered(KINDS[prefix], token)
+    except LinkProblem as problem:
+        return render_template("respond/link_problem.html", problem=problem), problem.status
+    if answered is None:
+        # An unused invitation has nothing to thank anyone for yet.
+        return redirect(url_for("respond.pulse", prefix=prefix, token=token))
+    link, pulse = answered
+    return render_template("respond/thanks.html", pulse=pulse, recap=landing.recap(link, pulse),
+                           again=request.args.get("again") == "1")

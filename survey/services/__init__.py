@@ -1,0 +1,1 @@
+"""Reads and writes. The only package that commits a session."""

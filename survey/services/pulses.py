@@ -1,0 +1,157 @@
+"""What a respondent is answering: the link they hold and the wave's frozen questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Invitation, Kind, TeamLink, Unit, Wave
+from survey.services import tokens
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option a respondent can pick."""
+
+    id: int
+    code: str
+    label: str
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question as a respondent sees it, frozen at launch."""
+
+    id: int
+    code: str
+    text: str
+    hint: str
+    kind: Kind
+    required: bool
+    choices: tuple[Choice, ...]
+
+    @property
+    def field(self) -> str:
+        """Return the form field name that carries this item's answer."""
+        return f"a{self.id}"
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """A launched wave's survey: immutable, so each worker caches it."""
+
+    wave_id: int
+    wave_name: str
+    survey_id: int
+    opens_at: datetime
+    closes_at: datetime
+    definition_id: int | None
+    definition_text: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A valid link and where it points: one wave and one unit."""
+
+    kind: str
+    token: str
+    wave_id: int
+    unit_id: int
+    unit_name: str
+
+
+class LinkProblem(Exception):
+    """A link that cannot be answered now, with the page a respondent should see."""
+
+    def __init__(self, status: int, reason: str, when: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.when = when
+
+
+INVITATION = "invitation"
+TEAM = "team"
+
+
+def load_pulse(wave_id: int) -> Pulse:
+    """Return the frozen pulse of a launched wave, cached per worker."""
+    cache: dict[int, Pulse] = current_app.extensions.setdefault("pulse_cache", {})
+    if wave_id not in cache:
+        cache[wave_id] = _build_pulse(db.session.get_one(Wave, wave_id))
+    return cache[wave_id]
+
+
+def _build_pulse(wave: Wave) -> Pulse:
+    """Turn a wave's survey into plain frozen data."""
+    items = tuple(
+        Item(
+            id=qv.id,
+            code=qv.question.code,
+            text=qv.text,
+            hint=qv.hint,
+            kind=qv.kind,
+            required=qv.required,
+            choices=tuple(Choice(o.id, o.code, o.label, o.exclusive) for o in qv.options),
+        )
+        for qv in (item.question_version for item in wave.survey.items)
+    )
+    return Pulse(
+        wave_id=wave.id,
+        wave_name=wave.name,
+        survey_id=wave.survey_id,
+        opens_at=wave.opens_at,
+        closes_at=wave.closes_at,
+        definition_id=wave.definition_id,
+        definition_text=wave.definition.text if wave.definition else "",
+        items=items,
+    )
+
+
+def _lookup(kind: str, token: str) -> tuple[Link, bool, Wave]:
+    """Return a token's link, whether it can still take answers, and its launched wave."""
+    if not tokens.well_formed(token):
+        raise LinkProblem(404, "unknown")
+    if kind == INVITATION:
+        query = select(Invitation.wave_id, Invitation.unit_id, ~Invitation.used).where(
+            Invitation.token_hash == tokens.token_hash(token)
+        )
+    else:
+        query = select(TeamLink.wave_id, TeamLink.unit_id, TeamLink.active).where(
+            TeamLink.token == token
+        )
+    row = db.session.execute(query).first()
+    if row is None:
+        raise LinkProblem(404, "unknown")
+    wave_id, unit_id, usable = row
+    wave = db.session.get_one(Wave, wave_id)
+    if wave.launched_at is None:
+        raise LinkProblem(404, "unknown")
+    unit_name = db.session.execute(select(Unit.name).where(Unit.id == unit_id)).scalar_one()
+    return Link(kind, token, wave_id, unit_id, unit_name), bool(usable), wave
+
+
+def resolve(kind: str, token: str, now: datetime) -> tuple[Link, Pulse]:
+    """Return the link and pulse behind a token, or raise LinkProblem saying why not."""
+    link, usable, wave = _lookup(kind, token)
+    if not usable:
+        raise LinkProblem(410, "used" if kind == INVITATION else "switched_off")
+    if now < wave.opens_at:
+        raise LinkProblem(403, "not_open", wave.opens_at)
+    if now >= wave.closes_at:
+        raise LinkProblem(410, "closed", wave.closes_at)
+    return link, load_pulse(wave.id)
+
+
+def resolve_answered(kind: str, token: str) -> tuple[Link, Pulse] | None:
+    """Return the link and pulse of a link that has been answered through, else None."""
+    link, usable, wave = _lookup(kind, token)
+    if kind == INVITATION and usable:
+        return None
+    return link, load_pulse(wave.id)
