@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -17,8 +17,9 @@ def render_csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("error.html", error=error, csrf=True), 400
 
 
-def render_unexpected(_error: Exception) -> tuple[str, int]:
+def render_unexpected(error: Exception) -> tuple[str, int]:
     """Hide unexpected failures behind a plain 500 page; the log keeps the detail."""
+    current_app.logger.error("Unhandled error", exc_info=error)
     return render_template("error.html", error=InternalServerError()), 500
 
 

@@ -7,18 +7,20 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from survey.models import Kind
 from survey.services import tokens
 from survey.services.pulses import Item, Pulse
 
-AGREEMENT = (
-    (1, "Strongly disagree"),
-    (2, "Disagree"),
-    (3, "Neither agree nor disagree"),
-    (4, "Agree"),
-    (5, "Strongly agree"),
+AGREEMENT = tuple(
+    SelectChoice(value, label)
+    for value, label in enumerate(
+        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+         "Strongly agree"),
+        start=1,
+    )
 )
 
 REQUIRED_MESSAGE = {
@@ -90,9 +92,10 @@ def build_field(item: Item, text_max: int) -> Field:
         return RadioField(item.text, choices=AGREEMENT, coerce=int, validators=required)
     if item.kind is Kind.SCALE11:
         return RadioField(
-            item.text, choices=[(n, str(n)) for n in range(11)], coerce=int, validators=required
+            item.text, choices=[SelectChoice(n, str(n)) for n in range(11)], coerce=int,
+            validators=required,
         )
-    choices = [(c.id, c.label) for c in item.choices]
+    choices = [SelectChoice(c.id, c.label) for c in item.choices]
     if item.kind is Kind.SINGLE:
         return RadioField(item.text, choices=choices, coerce=int, validators=required)
     if item.kind is Kind.MULTI:

@@ -1,0 +1,108 @@
+"""Fixtures: every test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from survey import create_app
+from survey.extensions import db
+from tests.helpers import Org, build_org
+
+IN_CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail at once in CI when the PostgreSQL half of the suite would be missing."""
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """In CI a skipped test means a required suite did not run, which is a failure."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if IN_CI and skipped:
+        terminalreporter.write_line(f"CI: {len(skipped)} skipped tests; required suites must run")
+        terminalreporter._session.exitstatus = 1  # noqa: SLF001
+
+
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+def _reset_postgres(url: str) -> None:
+    """Give the test database an empty public schema."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return a migrated, empty database for the whole session, one per backend."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    else:
+        _reset_postgres(PG_URL)
+        url = PG_URL
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables() -> None:
+    """Delete every row, children first, so the next test starts clean."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Return an app bound to the session's database, emptied after the test."""
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "localhost",
+    })
+    yield app
+    with app.app_context():
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # noqa: ANN201
+    """Return a CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def org(app: Flask) -> Org:
+    """Return a small organisation with the default pulse open now and links to answer it."""
+    with app.app_context():
+        return build_org(app, opens=-timedelta(days=1), closes=timedelta(days=6))

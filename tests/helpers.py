@@ -1,0 +1,116 @@
+"""Builders and a scripted respondent shared by the tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Response, Wave, utcnow
+from survey.services import questions, units, waves
+from survey.services.pulses import Item, Pulse, load_pulse
+
+TEAM_PATH = "Test Council > Operations > Team A"
+
+
+@dataclass
+class Org:
+    """An organisation with one launched wave and ways into it."""
+
+    wave_id: int
+    unit_id: int
+    team_token: str
+    invitations: list[str]
+    pulse: Pulse
+
+    def item(self, code: str) -> Item:
+        """Return the pulse item with a question code."""
+        return next(i for i in self.pulse.items if i.code == code)
+
+
+def build_org(app: Flask, opens: timedelta, closes: timedelta, invitations: int = 5) -> Org:
+    """Create units, the default survey and a launched wave open from now+opens to now+closes."""
+    now = utcnow()
+    with write_transaction() as session:
+        survey = questions.ensure_default_survey(session)
+        team = units.ensure_path(session, TEAM_PATH, 40)
+        units.ensure_path(session, "Test Council > Operations > Team B", 12)
+        wave = waves.create_wave(session, survey, f"Wave {now:%H%M%S%f}", now + opens, now + closes)
+        waves.launch(session, wave, now)
+        token = waves.team_link(session, wave, team)
+        issued = waves.issue_invitations(session, wave, team, invitations)
+        wave_id, unit_id = wave.id, team.id
+    return Org(wave_id, unit_id, token, issued, load_pulse(wave_id))
+
+
+def response_count(app: Flask) -> int:
+    """Return how many responses are stored."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response)) or 0
+
+
+def set_wave_times(app: Flask, wave_id: int, opens: timedelta, closes: timedelta) -> None:
+    """Move a wave's window relative to now."""
+    now = utcnow()
+    with app.app_context(), write_transaction() as session:
+        wave = session.get_one(Wave, wave_id)
+        wave.opens_at, wave.closes_at = now + opens, now + closes
+
+
+def good_answers(org: Org) -> dict[str, list[str]]:
+    """Return a complete, valid set of answers as form fields."""
+    answers: dict[str, list[str]] = {}
+    for item in org.pulse.items:
+        if item.kind in ("scale5",):
+            answers[item.field] = ["4"]
+        elif item.kind == "scale11":
+            answers[item.field] = ["9"]
+        elif item.kind == "single":
+            answers[item.field] = [str(item.choices[1].id)]
+        elif item.kind == "multi":
+            answers[item.field] = [str(item.choices[0].id), str(item.choices[2].id)]
+        else:
+            answers[item.field] = ["Plain English, please."]
+    return answers
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+NONCE = re.compile(r'name="nonce" type="hidden" value="([^"]+)"')
+
+
+@dataclass
+class Respondent:
+    """Drives the pulse through the test client as a browser without JavaScript would."""
+
+    client: FlaskClient
+    url: str
+    csrf: str = ""
+    nonce: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def open(self) -> str:
+        """Load the landing page and keep its CSRF token and nonce."""
+        page = self.client.get(self.url).get_data(as_text=True)
+        self.csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+        self.nonce = NONCE.search(page).group(1)  # type: ignore[union-attr]
+        return page
+
+    def post(self, nav: str, step: str = "0", answers: dict[str, list[str]] | None = None,
+             **extra: list[str] | str):  # noqa: ANN201
+        """Post one screen's form with the given button and answers."""
+        data: dict[str, list[str] | str] = {
+            "csrf_token": self.csrf, "nonce": self.nonce, "nav": nav, "step": step,
+        }
+        data.update(answers or {})
+        data.update(extra)
+        return self.client.post(self.url, data=data, headers=self.headers)
+
+    def submit(self, answers: dict[str, list[str]]):  # noqa: ANN201
+        """Send the whole pulse from the review screen."""
+        return self.post("submit", "review", answers)

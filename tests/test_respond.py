@@ -1,0 +1,236 @@
+"""A respondent answers a pulse through a link: the flow, its pages and what gets stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import inspect, select
+
+from survey.extensions import db
+from survey.models import Answer, Invitation, Response
+from tests.helpers import Org, Respondent, good_answers, response_count, set_wave_times
+
+
+def team_url(org: Org) -> str:
+    return f"/t/{org.team_token}"
+
+
+def invitation_url(org: Org, index: int = 0) -> str:
+    return f"/i/{org.invitations[index]}"
+
+
+def test_landing_shows_definition_and_anonymity_promise(client: FlaskClient, org: Org) -> None:
+    page = client.get(team_url(org))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "better outcomes for the residents we serve" in html
+    assert "Your answers are anonymous" in html
+    assert "Team A" in html
+    assert "13 short questions" in html
+
+
+def test_survey_pages_send_security_headers(client: FlaskClient, org: Org) -> None:
+    headers = client.get(team_url(org)).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "HX-Request" in headers["Vary"]
+
+
+def test_whole_pulse_without_javascript_stores_one_anonymous_response(
+    app: Flask, client: FlaskClient, org: Org
+) -> None:
+    person = Respondent(client, invitation_url(org))
+    person.open()
+    answers = good_answers(org)
+    screen = person.post("start")
+    assert "Question 1 of 13" in screen.get_data(as_text=True)
+    for step, item in enumerate(org.pulse.items):
+        screen = person.post("next", str(step), answers)
+        assert screen.status_code == 200
+    assert "Check your answers" in screen.get_data(as_text=True)
+    done = person.submit(answers)
+    assert done.status_code == 303
+    assert done.headers["Location"].endswith(f"{invitation_url(org)}/thanks")
+    with app.app_context():
+        response = db.session.scalars(select(Response)).one()
+        stored = db.session.scalars(select(Answer).where(Answer.response_id == response.id)).all()
+        assert response.unit_id == org.unit_id
+        assert response.wave_id == org.wave_id
+        # One row per answer, and one per option chosen in the multiple-choice question.
+        assert len(stored) == 14
+        comment = org.item("comment")
+        assert [a.text for a in stored if a.question_version_id == comment.id] == [
+            "Plain English, please."
+        ]
+        used = db.session.scalars(select(Invitation.used)).all()
+        assert used.count(True) == 1
+
+
+def test_response_table_holds_nothing_that_identifies_a_person(app: Flask) -> None:
+    with app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("response")}
+    assert columns == {"id", "wave_id", "unit_id", "definition_id", "nonce", "submitted_on"}
+
+
+def test_thank_you_page_after_submit(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    done = person.submit(good_answers(org))
+    page = client.get(done.headers["Location"])
+    assert page.status_code == 200
+    assert "Thank you, your answers have been sent" in page.get_data(as_text=True)
+
+
+def test_htmx_gets_fragment_and_redirect_header(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org), headers={"HX-Request": "true"})
+    person.open()
+    card = person.post("start")
+    html = card.get_data(as_text=True)
+    assert card.status_code == 200
+    assert html.lstrip().startswith("<form")
+    assert "<html" not in html
+    assert "HX-Request" in card.headers["Vary"]
+    done = person.submit(good_answers(org))
+    assert done.status_code == 200
+    assert done.headers["HX-Redirect"].endswith("/thanks")
+
+
+def test_csrf_token_in_header_is_accepted_for_htmx(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    data = {"nonce": person.nonce, "nav": "start", "step": "0"}
+    accepted = client.post(team_url(org), data=data,
+                           headers={"HX-Request": "true", "X-CSRFToken": person.csrf})
+    assert accepted.status_code == 200
+    refused = client.post(team_url(org), data=data, headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+
+
+def test_missing_answer_shows_error_beside_field(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org), headers={"HX-Request": "true"})
+    person.open()
+    card = person.post("next", "0")
+    html = card.get_data(as_text=True)
+    assert card.status_code == 422
+    field = org.pulse.items[0].field
+    assert f'id="{field}-error"' in html
+    assert f'aria-describedby="{field}-error"' in html
+    assert "Select how much you agree" in html
+    assert "There is a problem" in html
+
+
+def test_back_keeps_answers_given_so_far(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    first, second = org.pulse.items[0], org.pulse.items[1]
+    card = person.post("back", "1", {first.field: ["2"], second.field: ["5"]})
+    html = card.get_data(as_text=True)
+    assert "Question 1 of 13" in html
+    page = BeautifulSoup(html, "html.parser")
+    assert page.select_one(f'input[type=radio][name={first.field}][value="2"]').has_attr("checked")
+    assert page.select_one(f'input[type=hidden][name={second.field}]')["value"] == "5"
+
+
+def test_change_from_review_returns_to_review(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    answers = good_answers(org)
+    card = person.post("change-2", "review", answers)
+    assert "Question 3 of 13" in card.get_data(as_text=True)
+    answers[org.pulse.items[2].field] = ["1"]
+    review = person.post("next", "2", answers, **{"return": "review"})
+    html = review.get_data(as_text=True)
+    assert "Check your answers" in html
+    assert "Strongly disagree" in html
+
+
+def test_same_nonce_twice_stores_once(app: Flask, client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    answers = good_answers(org)
+    first = person.submit(answers)
+    again = person.submit(answers)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"].endswith("/thanks?again=1")
+    assert "We already have your answers" in client.get(again.headers["Location"]).get_data(
+        as_text=True)
+    assert response_count(app) == 1
+
+
+def test_one_invitation_in_two_tabs_stores_once(app: Flask, client: FlaskClient, org: Org) -> None:
+    tab_one, tab_two = Respondent(client, invitation_url(org)), Respondent(client, invitation_url(org))
+    tab_one.open()
+    tab_two.open()
+    assert tab_one.nonce != tab_two.nonce
+    assert tab_one.submit(good_answers(org)).status_code == 303
+    second = tab_two.submit(good_answers(org))
+    assert second.status_code == 410
+    assert "already received your answers" in second.get_data(as_text=True)
+    assert response_count(app) == 1
+
+
+def test_used_invitation_gets_clear_page(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, invitation_url(org))
+    person.open()
+    person.submit(good_answers(org))
+    page = client.get(invitation_url(org))
+    assert page.status_code == 410
+    assert "already received your answers" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "status", "message"),
+    [
+        (timedelta(days=1), timedelta(days=5), 403, "not open yet"),
+        (-timedelta(days=5), -timedelta(days=1), 410, "has closed"),
+    ],
+)
+def test_link_outside_wave_window(
+    app: Flask, client: FlaskClient, org: Org, opens: timedelta, closes: timedelta, status: int,
+    message: str,
+) -> None:
+    set_wave_times(app, org.wave_id, opens, closes)
+    for url in (team_url(org), invitation_url(org)):
+        page = client.get(url)
+        assert page.status_code == status
+        assert message in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "token", ["short", "x" * 32, "A" * 31 + "!", "../../etc/passwd", "0" * 300]
+)
+def test_unknown_or_malformed_token_is_404(client: FlaskClient, org: Org, token: str) -> None:
+    for prefix in ("i", "t"):
+        page = client.get(f"/{prefix}/{token}")
+        assert page.status_code == 404
+        assert "Traceback" not in page.get_data(as_text=True)
+
+
+def test_switched_off_team_link(app: Flask, client: FlaskClient, org: Org) -> None:
+    from survey.database import write_transaction
+    from survey.models import TeamLink
+
+    with app.app_context(), write_transaction() as session:
+        session.scalars(select(TeamLink)).one().active = False
+    page = client.get(team_url(org))
+    assert page.status_code == 410
+    assert "switched off" in page.get_data(as_text=True)
+
+
+def test_wave_closing_mid_pulse_stores_nothing(app: Flask, client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    set_wave_times(app, org.wave_id, -timedelta(days=5), -timedelta(seconds=1))
+    page = person.submit(good_answers(org))
+    assert page.status_code == 410
+    assert response_count(app) == 0
