@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from survey.services import demo, units, users
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema to the latest migration."""
     upgrade()
@@ -20,6 +22,7 @@ def init_db_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value,
               show_default=True)
@@ -53,6 +56,7 @@ def _unit(session: object, path: str) -> Unit:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
               help="Where the app is served, for the printed links.")
 def demo_command(base_url: str) -> None:

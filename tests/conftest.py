@@ -27,12 +27,22 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL")
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember every skipped test."""
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test means a required suite did not run, which is a failure."""
-    skipped = terminalreporter.stats.get("skipped", [])
-    if IN_CI and skipped:
-        terminalreporter.write_line(f"CI: {len(skipped)} skipped tests; required suites must run")
-        terminalreporter._session.exitstatus = 1  # noqa: SLF001
+    if IN_CI and _skipped and exitstatus == 0:
+        print(f"\nCI: {len(_skipped)} tests were skipped; every suite must run in CI:")
+        for nodeid in _skipped[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = 1
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]

@@ -1,0 +1,54 @@
+"""The database: migrations match the models, SQLite is tuned, constraints hold."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Answer, Response
+from tests.helpers import Org
+
+
+def test_migrations_produce_exactly_the_models(app: Flask) -> None:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_engine_is_tuned_for_its_backend(app: Flask) -> None:
+    with app.app_context(), db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        else:
+            assert db.engine.dialect.driver == "psycopg"
+            assert connection.exec_driver_sql("SHOW server_version_num").scalar() >= "130000"
+
+
+def test_answer_must_carry_exactly_one_value(app: Flask, org: Org) -> None:
+    with app.app_context():
+        with write_transaction() as session:
+            response = Response(wave_id=org.wave_id, unit_id=org.unit_id, nonce="n" * 22,
+                                submitted_on=org.pulse.opens_at.date())
+            session.add(response)
+        with pytest.raises(IntegrityError), write_transaction() as session:
+            session.add(Answer(response_id=response.id, question_version_id=org.pulse.items[0].id,
+                               value=3, text="both"))
+        assert db.session.scalar(text("SELECT count(*) FROM answer")) == 0
+
+
+def test_failed_write_leaves_nothing_half_written(app: Flask, org: Org) -> None:
+    with app.app_context():
+        with pytest.raises(IntegrityError), write_transaction() as session:
+            session.add(Response(wave_id=org.wave_id, unit_id=org.unit_id, nonce="m" * 22,
+                                 submitted_on=org.pulse.opens_at.date()))
+            session.flush()
+            session.add(Answer(response_id=-1, question_version_id=org.pulse.items[0].id, value=3))
+        assert db.session.scalar(text("SELECT count(*) FROM response")) == 0
