@@ -44,27 +44,49 @@ class QuestionSpec:
 # which is how the ADKAR and change-readiness models overlap. That keeps every question about one
 # thing and the pulse at 12 answered items plus an optional comment: about two minutes.
 DEFAULT_QUESTIONS: tuple[QuestionSpec, ...] = (
-    QuestionSpec("awareness", "I understand why we need to change the way we work.",
-                 Kind.SCALE5, "awareness"),
-    QuestionSpec("desire", "I want to play my part in making the change work.",
-                 Kind.SCALE5, "desire"),
-    QuestionSpec("knowledge", "I know what the change means for my own job.",
-                 Kind.SCALE5, "knowledge"),
-    QuestionSpec("ability", "I have the skills, time and tools to work in the new way.",
-                 Kind.SCALE5, "ability"),
-    QuestionSpec("reinforcement", "When people work in the new way, it is noticed and supported.",
-                 Kind.SCALE5, "reinforcement"),
-    QuestionSpec("right_change", "This is the right change for the residents we serve.",
-                 Kind.SCALE5, "appropriateness"),
-    QuestionSpec("leaders_back", "Senior leaders are fully behind the change.",
-                 Kind.SCALE5, "leadership"),
-    QuestionSpec("good_for_me", "The change will be good for me.",
-                 Kind.SCALE5, "valence"),
-    QuestionSpec("plain_language", "Leaders explain the change in plain language.",
-                 Kind.SCALE5, "communication"),
     QuestionSpec(
-        "mainly_about", "In your view, what is the change mainly about?", Kind.SINGLE,
-        "definition", hint="Choose the one answer closest to your view.",
+        "awareness", "I understand why we need to change the way we work.", Kind.SCALE5, "awareness"
+    ),
+    QuestionSpec(
+        "desire", "I want to play my part in making the change work.", Kind.SCALE5, "desire"
+    ),
+    QuestionSpec(
+        "knowledge", "I know what the change means for my own job.", Kind.SCALE5, "knowledge"
+    ),
+    QuestionSpec(
+        "ability",
+        "I have the skills, time and tools to work in the new way.",
+        Kind.SCALE5,
+        "ability",
+    ),
+    QuestionSpec(
+        "reinforcement",
+        "When people work in the new way, it is noticed and supported.",
+        Kind.SCALE5,
+        "reinforcement",
+    ),
+    QuestionSpec(
+        "right_change",
+        "This is the right change for the residents we serve.",
+        Kind.SCALE5,
+        "appropriateness",
+    ),
+    QuestionSpec(
+        "leaders_back", "Senior leaders are fully behind the change.", Kind.SCALE5, "leadership"
+    ),
+    QuestionSpec("good_for_me", "The change will be good for me.", Kind.SCALE5, "valence"),
+    QuestionSpec(
+        "plain_language",
+        "Leaders explain the change in plain language.",
+        Kind.SCALE5,
+        "communication",
+    ),
+    QuestionSpec(
+        "mainly_about",
+        "In your view, what is the change mainly about?",
+        Kind.SINGLE,
+        "definition",
+        hint="Choose the one answer closest to your view.",
         options=(
             OptionSpec("cost_cutting", "Cutting costs"),
             OptionSpec("better_services", "Better services for residents"),
@@ -74,7 +96,10 @@ DEFAULT_QUESTIONS: tuple[QuestionSpec, ...] = (
         ),
     ),
     QuestionSpec(
-        "recognition", "Which of these are aims of the change?", Kind.MULTI, "recognition",
+        "recognition",
+        "Which of these are aims of the change?",
+        Kind.MULTI,
+        "recognition",
         hint="Select all that apply.",
         options=(
             OptionSpec("outcomes", "Better outcomes for residents", is_aim=True),
@@ -87,12 +112,18 @@ DEFAULT_QUESTIONS: tuple[QuestionSpec, ...] = (
         ),
     ),
     QuestionSpec(
-        "advocacy", "How likely are you to recommend working here to a friend?", Kind.SCALE11,
-        "advocacy", hint="0 means not at all likely, 10 means extremely likely.",
+        "advocacy",
+        "How likely are you to recommend working here to a friend?",
+        Kind.SCALE11,
+        "advocacy",
+        hint="0 means not at all likely, 10 means extremely likely.",
     ),
     QuestionSpec(
-        "comment", "Is there anything else you would like to tell us about the change?",
-        Kind.TEXT, "comment", required=False,
+        "comment",
+        "Is there anything else you would like to tell us about the change?",
+        Kind.TEXT,
+        "comment",
+        required=False,
         hint="Optional. Please do not include names or anything that could identify you.",
     ),
 )

@@ -24,8 +24,12 @@ def init_db_command() -> None:
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value,
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
 @click.option("--unit", "unit_path", default="", help='Scope for a manager: "A > B > C".')
 @click.password_option(help="Prompted for (twice) when not given.")
 def create_user_command(email: str, role: str, unit_path: str, password: str) -> None:
@@ -45,8 +49,10 @@ def _unit(session: object, path: str) -> Unit:
     unit = None
     for name in (n.strip() for n in path.split(units.SEPARATOR)):
         unit = session.scalar(  # type: ignore[attr-defined]
-            select(Unit).where(Unit.name == name, Unit.parent_id.is_(parent_id)
-                               if parent_id is None else Unit.parent_id == parent_id)
+            select(Unit).where(
+                Unit.name == name,
+                Unit.parent_id.is_(parent_id) if parent_id is None else Unit.parent_id == parent_id,
+            )
         )
         if unit is None:
             raise users.UserError(f"there is no unit called {path!r}")
@@ -57,8 +63,12 @@ def _unit(session: object, path: str) -> Unit:
 
 @click.command("demo")
 @with_appcontext
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="Where the app is served, for the printed links.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where the app is served, for the printed links.",
+)
 def demo_command(base_url: str) -> None:
     """Build the demo organisation and waves (once), then print a login and two links."""
     upgrade()

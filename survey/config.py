@@ -6,7 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask
 
@@ -28,14 +28,14 @@ class Defaults:
     # Survey pages send no Referer (tokens must not leak), so the HTTPS referrer check cannot run;
     # the synchronizer token and SameSite cookies carry CSRF protection instead.
     WTF_CSRF_SSL_STRICT = False
-    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    WTF_CSRF_HEADERS: ClassVar[list[str]] = ["X-CSRFToken"]
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
 
 
 def database_url(app: Flask) -> str:

@@ -87,12 +87,14 @@ def _empty_tables() -> None:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """Return an app bound to the session's database, emptied after the test."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
-        "SERVER_NAME": "localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "SERVER_NAME": "localhost",
+        }
+    )
     yield app
     with app.app_context():
         _empty_tables()
@@ -106,7 +108,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # noqa: ANN201
+def runner(app: Flask):
     """Return a CLI runner."""
     return app.test_cli_runner()
 

@@ -101,16 +101,24 @@ class Respondent:
         self.nonce = NONCE.search(page).group(1)  # type: ignore[union-attr]
         return page
 
-    def post(self, nav: str, step: str = "0", answers: dict[str, list[str]] | None = None,
-             **extra: list[str] | str):  # noqa: ANN201
+    def post(
+        self,
+        nav: str,
+        step: str = "0",
+        answers: dict[str, list[str]] | None = None,
+        **extra: list[str] | str,
+    ):
         """Post one screen's form with the given button and answers."""
         data: dict[str, list[str] | str] = {
-            "csrf_token": self.csrf, "nonce": self.nonce, "nav": nav, "step": step,
+            "csrf_token": self.csrf,
+            "nonce": self.nonce,
+            "nav": nav,
+            "step": step,
         }
         data.update(answers or {})
         data.update(extra)
         return self.client.post(self.url, data=data, headers=self.headers)
 
-    def submit(self, answers: dict[str, list[str]]):  # noqa: ANN201
+    def submit(self, answers: dict[str, list[str]]):
         """Send the whole pulse from the review screen."""
         return self.post("submit", "review", answers)

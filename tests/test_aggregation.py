@@ -15,8 +15,9 @@ def test_wilson_interval_matches_hand_worked_value() -> None:
 
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), [(0, 5, 0.0, 0.4345), (5, 5, 0.5655, 1.0)])
-def test_wilson_interval_at_the_edges_stays_inside_0_1(k: int, n: int, low: float,
-                                                        high: float) -> None:
+def test_wilson_interval_at_the_edges_stays_inside_0_1(
+    k: int, n: int, low: float, high: float
+) -> None:
     assert agg.wilson(k, n) == pytest.approx((low, high), abs=1e-4)
 
 

@@ -25,11 +25,17 @@ BAD_ANSWERS = {
     "0-10 above range": lambda org: {field_of(org, "advocacy"): ["11"]},
     "another question's option": lambda org: {field_of(org, "mainly_about"): [other_option(org)]},
     "multi with foreign option": lambda org: {
-        field_of(org, "recognition"): [str(org.item("mainly_about").choices[0].id)]},
+        field_of(org, "recognition"): [str(org.item("mainly_about").choices[0].id)]
+    },
     "multi option twice": lambda org: {
-        field_of(org, "recognition"): [str(org.item("recognition").choices[0].id)] * 2},
-    "exclusive combined": lambda org: {field_of(org, "recognition"): [
-        str(org.item("recognition").choices[0].id), str(org.item("recognition").choices[-1].id)]},
+        field_of(org, "recognition"): [str(org.item("recognition").choices[0].id)] * 2
+    },
+    "exclusive combined": lambda org: {
+        field_of(org, "recognition"): [
+            str(org.item("recognition").choices[0].id),
+            str(org.item("recognition").choices[-1].id),
+        ]
+    },
     "text too long": lambda org: {field_of(org, "comment"): ["x" * 2001]},
     "required missing": lambda org: {field_of(org, "knowledge"): []},
 }

@@ -15,8 +15,10 @@ from survey.services.demo import SMALL_TEAM, STUCK_TEAM
 
 def counts(app: Flask) -> dict[str, int]:
     with app.app_context():
-        return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) or 0
-                for m in (Unit, Wave, Response, User)}
+        return {
+            m.__name__: db.session.scalar(select(func.count()).select_from(m)) or 0
+            for m in (Unit, Wave, Response, User)
+        }
 
 
 def test_init_db_is_safe_to_repeat(runner: FlaskCliRunner) -> None:
@@ -39,12 +41,27 @@ def test_create_user_rejects_bad_input_with_a_message(runner: FlaskCliRunner) ->
     cases = [
         (["create-user", "not-an-email", "--password", "long-enough-pw"], "not an e-mail"),
         (["create-user", "a@b.org", "--password", "short"], "at least 12"),
-        (["create-user", "a@b.org", "--role", "manager", "--password", "long-enough-pw"],
-         "needs a unit"),
-        (["create-user", "a@b.org", "--role", "manager", "--unit", "Nowhere",
-          "--password", "long-enough-pw"], "no unit called"),
-        (["create-user", "a@b.org", "--role", "king", "--password", "long-enough-pw"],
-         "Invalid value"),
+        (
+            ["create-user", "a@b.org", "--role", "manager", "--password", "long-enough-pw"],
+            "needs a unit",
+        ),
+        (
+            [
+                "create-user",
+                "a@b.org",
+                "--role",
+                "manager",
+                "--unit",
+                "Nowhere",
+                "--password",
+                "long-enough-pw",
+            ],
+            "no unit called",
+        ),
+        (
+            ["create-user", "a@b.org", "--role", "king", "--password", "long-enough-pw"],
+            "Invalid value",
+        ),
     ]
     for args, message in cases:
         result = runner.invoke(args=args)
@@ -76,11 +93,18 @@ def test_demo_data_has_the_promised_patterns(app: Flask, runner: FlaskCliRunner)
         small = db.session.scalars(select(Unit).where(Unit.name == SMALL_TEAM)).one()
         stuck = db.session.scalars(select(Unit).where(Unit.name == STUCK_TEAM)).one()
         for wave in waves:
-            small_n = db.session.scalar(select(func.count()).select_from(Response).where(
-                Response.wave_id == wave.id, Response.unit_id == small.id))
+            small_n = db.session.scalar(
+                select(func.count())
+                .select_from(Response)
+                .where(Response.wave_id == wave.id, Response.unit_id == small.id)
+            )
             assert small_n < wave.anonymity_threshold
-        assert db.session.scalar(select(func.count()).select_from(Response).where(
-            Response.unit_id == stuck.id)) > 60
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Response).where(Response.unit_id == stuck.id)
+            )
+            > 60
+        )
         # Two links were printed for the open wave: one team link, one invitation.
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
         open_waves = [w for w in waves if w.closes_at > waves[-1].opens_at]

@@ -61,5 +61,10 @@ def test_prefixed_environment_overrides_defaults(
 
 def test_threshold_below_floor_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="floor"):
-        create_app({"ANONYMITY_THRESHOLD": 2, "SECRET_KEY": "x",
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"})
+        create_app(
+            {
+                "ANONYMITY_THRESHOLD": 2,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite",
+            }
+        )

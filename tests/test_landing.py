@@ -22,12 +22,23 @@ def previous_wave(app: Flask, org: Org, team_a: int, team_b: int) -> None:
     with app.app_context():
         with write_transaction() as session:
             current = session.get_one(Wave, org.wave_id)
-            before = waves.create_wave(session, current.survey, "Last month",
-                                       now - timedelta(days=40), now - timedelta(days=10))
+            before = waves.create_wave(
+                session,
+                current.survey,
+                "Last month",
+                now - timedelta(days=40),
+                now - timedelta(days=10),
+            )
             waves.launch(session, before, now - timedelta(days=40))
             b_id = session.scalar(select(Unit.id).where(Unit.name == "Team B"))
-            session.add(Action(wave_id=before.id, unit_id=org.unit_id, text="Published <b>fix</b>",
-                               published=True))
+            session.add(
+                Action(
+                    wave_id=before.id,
+                    unit_id=org.unit_id,
+                    text="Published <b>fix</b>",
+                    published=True,
+                )
+            )
             session.add(Action(wave_id=before.id, unit_id=None, text="Draft only"))
             before_id = before.id
         pulse = load_pulse(before_id)
@@ -36,18 +47,24 @@ def previous_wave(app: Flask, org: Org, team_a: int, team_b: int) -> None:
             for n in range(count):
                 link = Link(TEAM, "x", before_id, unit_id, "")
                 answer = {knowledge.id: 4 if n % 2 == 0 else 2}
-                submissions.submit(link, pulse, answer, f"{unit_id:02d}{n:020d}",
-                                   now - timedelta(days=20))
+                submissions.submit(
+                    link, pulse, answer, f"{unit_id:02d}{n:020d}", now - timedelta(days=20)
+                )
 
 
 def headline(client: FlaskClient, url: str) -> str:
     page = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
     heading = page.find("h2", string=lambda s: bool(s and s.startswith("Last time in")))
-    return heading.get_text() + " " + heading.find_next("p").get_text(" ", strip=True) if heading else ""
+    return (
+        heading.get_text() + " " + heading.find_next("p").get_text(" ", strip=True)
+        if heading
+        else ""
+    )
 
 
-def test_headline_for_own_team_when_enough_answered(app: Flask, client: FlaskClient,
-                                                    org: Org) -> None:
+def test_headline_for_own_team_when_enough_answered(
+    app: Flask, client: FlaskClient, org: Org
+) -> None:
     previous_wave(app, org, team_a=6, team_b=6)
     text = headline(client, f"/t/{org.team_token}")
     assert "Last time in Team A" in text
@@ -69,8 +86,9 @@ def test_no_headline_in_the_first_wave(client: FlaskClient, org: Org) -> None:
     assert headline(client, f"/t/{org.team_token}") == ""
 
 
-def test_only_published_actions_are_shown_and_escaped(app: Flask, client: FlaskClient,
-                                                       org: Org) -> None:
+def test_only_published_actions_are_shown_and_escaped(
+    app: Flask, client: FlaskClient, org: Org
+) -> None:
     previous_wave(app, org, team_a=6, team_b=6)
     html = client.get(f"/t/{org.team_token}").get_data(as_text=True)
     assert "Published &lt;b&gt;fix&lt;/b&gt;" in html

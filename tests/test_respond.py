@@ -54,7 +54,7 @@ def test_whole_pulse_without_javascript_stores_one_anonymous_response(
     answers = good_answers(org)
     screen = person.post("start")
     assert "Question 1 of 13" in screen.get_data(as_text=True)
-    for step, item in enumerate(org.pulse.items):
+    for step in range(len(org.pulse.items)):
         screen = person.post("next", str(step), answers)
         assert screen.status_code == 200
     assert "Check your answers" in screen.get_data(as_text=True)
@@ -109,8 +109,9 @@ def test_csrf_token_in_header_is_accepted_for_htmx(client: FlaskClient, org: Org
     person = Respondent(client, team_url(org))
     person.open()
     data = {"nonce": person.nonce, "nav": "start", "step": "0"}
-    accepted = client.post(team_url(org), data=data,
-                           headers={"HX-Request": "true", "X-CSRFToken": person.csrf})
+    accepted = client.post(
+        team_url(org), data=data, headers={"HX-Request": "true", "X-CSRFToken": person.csrf}
+    )
     assert accepted.status_code == 200
     refused = client.post(team_url(org), data=data, headers={"HX-Request": "true"})
     assert refused.status_code == 400
@@ -138,7 +139,7 @@ def test_back_keeps_answers_given_so_far(client: FlaskClient, org: Org) -> None:
     assert "Question 1 of 13" in html
     page = BeautifulSoup(html, "html.parser")
     assert page.select_one(f'input[type=radio][name={first.field}][value="2"]').has_attr("checked")
-    assert page.select_one(f'input[type=hidden][name={second.field}]')["value"] == "5"
+    assert page.select_one(f"input[type=hidden][name={second.field}]")["value"] == "5"
 
 
 def test_change_from_review_returns_to_review(client: FlaskClient, org: Org) -> None:
@@ -163,12 +164,16 @@ def test_same_nonce_twice_stores_once(app: Flask, client: FlaskClient, org: Org)
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"].endswith("/thanks?again=1")
     assert "We already have your answers" in client.get(again.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert response_count(app) == 1
 
 
 def test_one_invitation_in_two_tabs_stores_once(app: Flask, client: FlaskClient, org: Org) -> None:
-    tab_one, tab_two = Respondent(client, invitation_url(org)), Respondent(client, invitation_url(org))
+    tab_one, tab_two = (
+        Respondent(client, invitation_url(org)),
+        Respondent(client, invitation_url(org)),
+    )
     tab_one.open()
     tab_two.open()
     assert tab_one.nonce != tab_two.nonce
@@ -196,7 +201,12 @@ def test_used_invitation_gets_clear_page(client: FlaskClient, org: Org) -> None:
     ],
 )
 def test_link_outside_wave_window(
-    app: Flask, client: FlaskClient, org: Org, opens: timedelta, closes: timedelta, status: int,
+    app: Flask,
+    client: FlaskClient,
+    org: Org,
+    opens: timedelta,
+    closes: timedelta,
+    status: int,
     message: str,
 ) -> None:
     set_wave_times(app, org.wave_id, opens, closes)
@@ -234,3 +244,15 @@ def test_wave_closing_mid_pulse_stores_nothing(app: Flask, client: FlaskClient, 
     page = person.submit(good_answers(org))
     assert page.status_code == 410
     assert response_count(app) == 0
+
+
+def test_home_page_explains_how_to_take_part(client: FlaskClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "open the link in your invitation" in page.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_friendly_404(client: FlaskClient) -> None:
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert "Page not found" in page.get_data(as_text=True)

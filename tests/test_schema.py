@@ -35,20 +35,42 @@ def test_engine_is_tuned_for_its_backend(app: Flask) -> None:
 def test_answer_must_carry_exactly_one_value(app: Flask, org: Org) -> None:
     with app.app_context():
         with write_transaction() as session:
-            response = Response(wave_id=org.wave_id, unit_id=org.unit_id, nonce="n" * 22,
-                                submitted_on=org.pulse.opens_at.date())
+            response = Response(
+                wave_id=org.wave_id,
+                unit_id=org.unit_id,
+                nonce="n" * 22,
+                submitted_on=org.pulse.opens_at.date(),
+            )
             session.add(response)
         with pytest.raises(IntegrityError), write_transaction() as session:
-            session.add(Answer(response_id=response.id, question_version_id=org.pulse.items[0].id,
-                               value=3, text="both"))
+            session.add(
+                Answer(
+                    response_id=response.id,
+                    question_version_id=org.pulse.items[0].id,
+                    value=3,
+                    text="both",
+                )
+            )
         assert db.session.scalar(text("SELECT count(*) FROM answer")) == 0
+
+
+def store_both(response: Response, answer: Answer) -> None:
+    """Write a response and an answer in one transaction."""
+    with write_transaction() as session:
+        session.add(response)
+        session.flush()
+        session.add(answer)
 
 
 def test_failed_write_leaves_nothing_half_written(app: Flask, org: Org) -> None:
     with app.app_context():
-        with pytest.raises(IntegrityError), write_transaction() as session:
-            session.add(Response(wave_id=org.wave_id, unit_id=org.unit_id, nonce="m" * 22,
-                                 submitted_on=org.pulse.opens_at.date()))
-            session.flush()
-            session.add(Answer(response_id=-1, question_version_id=org.pulse.items[0].id, value=3))
+        orphan = Answer(response_id=-1, question_version_id=org.pulse.items[0].id, value=3)
+        response = Response(
+            wave_id=org.wave_id,
+            unit_id=org.unit_id,
+            nonce="m" * 22,
+            submitted_on=org.pulse.opens_at.date(),
+        )
+        with pytest.raises(IntegrityError):
+            store_both(response, orphan)
         assert db.session.scalar(text("SELECT count(*) FROM response")) == 0

@@ -19,7 +19,7 @@ config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_passwo
 metadata = extension.db.metadata
 
 
-def skip_empty_autogenerate(_context, _revision, directives) -> None:  # noqa: ANN001
+def skip_empty_autogenerate(_context, _revision, directives) -> None:
     """Write no revision when autogenerate finds no change."""
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
@@ -28,8 +28,9 @@ def skip_empty_autogenerate(_context, _revision, directives) -> None:  # noqa: A
 
 def run_offline() -> None:
     """Emit SQL for the migrations without a connection."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

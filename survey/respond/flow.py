@@ -69,8 +69,9 @@ def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
     target = int(match.group(2)) if match.group(2) else None
     if target is not None and target > last:
         raise BadRequest("That question is not part of this pulse.")
-    return Move(match.group(1) if target is None else "change", step, target,
-                form.get("return") == REVIEW)
+    return Move(
+        match.group(1) if target is None else "change", step, target, form.get("return") == REVIEW
+    )
 
 
 def first_invalid(pulse: Pulse, form: PulseFormBase) -> int | None:

@@ -17,8 +17,7 @@ from survey.services.pulses import Item, Pulse
 AGREEMENT = tuple(
     SelectChoice(value, label)
     for value, label in enumerate(
-        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-         "Strongly agree"),
+        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"),
         start=1,
     )
 )
@@ -31,14 +30,15 @@ REQUIRED_MESSAGE = {
     Kind.TEXT: "Enter an answer",
 }
 
+ONE = "Choose one of the answers shown"
+ONLY = "Choose only from the answers shown"
 # WTForms' own wording is for developers; staff get plain English beside the field.
 PLAIN_MESSAGES = {
-    "Not a valid choice.": "Choose one of the answers shown",
-    "Invalid Choice: could not coerce.": "Choose one of the answers shown",
-    "'%(value)s' is not a valid choice for this field.": "Choose only from the answers shown",
-    "'%(value)s' are not valid choices for this field.": "Choose only from the answers shown",
-    "Invalid choice(s): one or more data inputs could not be coerced.":
-        "Choose only from the answers shown",
+    "Not a valid choice.": ONE,
+    "Invalid Choice: could not coerce.": ONE,
+    "'%(value)s' is not a valid choice for this field.": ONLY,
+    "'%(value)s' are not valid choices for this field.": ONLY,
+    "Invalid choice(s): one or more data inputs could not be coerced.": ONLY,
 }
 
 
@@ -85,14 +85,14 @@ def no_duplicates(_form: FlaskForm, field: Field) -> None:
 
 def build_field(item: Item, text_max: int) -> Field:
     """Return the WTForms field for one question."""
-    required = (
-        [InputRequired(REQUIRED_MESSAGE[item.kind])] if item.required else [Optional()]
-    )
+    required = [InputRequired(REQUIRED_MESSAGE[item.kind])] if item.required else [Optional()]
     if item.kind is Kind.SCALE5:
         return RadioField(item.text, choices=AGREEMENT, coerce=int, validators=required)
     if item.kind is Kind.SCALE11:
         return RadioField(
-            item.text, choices=[SelectChoice(n, str(n)) for n in range(11)], coerce=int,
+            item.text,
+            choices=[SelectChoice(n, str(n)) for n in range(11)],
+            coerce=int,
             validators=required,
         )
     choices = [SelectChoice(c.id, c.label) for c in item.choices]

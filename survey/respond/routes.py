@@ -23,12 +23,20 @@ def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | tuple[str, int]:
         return page, problem.status
 
 
-def _screen(prefix: str, link: Link, pulse: Pulse, form: forms.PulseFormBase,
-            screen: flow.Screen | None, template: str, **extra: object) -> str:
+def _screen(
+    prefix: str,
+    link: Link,
+    pulse: Pulse,
+    form: forms.PulseFormBase,
+    screen: flow.Screen | None,
+    template: str,
+    **extra: object,
+) -> str:
     """Render a pulse screen as a page or fragment; its form posts back to the same link."""
     action = url_for("respond.pulse", prefix=prefix, token=link.token)
-    return render_template(template, link=link, pulse=pulse, form=form, screen=screen,
-                           action=action, **extra)
+    return render_template(
+        template, link=link, pulse=pulse, form=form, screen=screen, action=action, **extra
+    )
 
 
 @bp.route("/<any(i, t):prefix>/<token>", methods=["GET", "POST"])
@@ -51,8 +59,7 @@ def pulse(prefix: str, token: str) -> object:
     if screen is not None:
         template = "respond/_screen.html" if wants_fragment() else "respond/pulse.html"
         return _screen(prefix, link, pulse, form, screen, template), screen.status
-    outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data,
-                                 utcnow())
+    outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
         problem = LinkProblem(410, "closed", pulse.closes_at)
         return render_template("respond/link_problem.html", problem=problem), 410
@@ -71,5 +78,15 @@ def thanks(prefix: str, token: str) -> object:
         # An unused invitation has nothing to thank anyone for yet.
         return redirect(url_for("respond.pulse", prefix=prefix, token=token))
     link, pulse = answered
-    return render_template("respond/thanks.html", pulse=pulse, recap=landing.recap(link, pulse),
-                           again=request.args.get("again") == "1")
+    return render_template(
+        "respond/thanks.html",
+        pulse=pulse,
+        recap=landing.recap(link, pulse),
+        again=request.args.get("again") == "1",
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    """Tell a visitor without a link how staff take part."""
+    return render_template("respond/home.html")

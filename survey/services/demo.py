@@ -79,14 +79,29 @@ def _scale(rng: random.Random, mean: float, top: int, bottom: int = 1) -> int:
 def _means(team: str, step: int, team_bias: float) -> dict[str, float]:
     """Return each scale question's mean for a team at a wave (0 oldest)."""
     if team == STUCK_TEAM:
-        return {"awareness": 3.7, "desire": 3.5, "knowledge": 2.5, "ability": 2.5,
-                "reinforcement": 2.6, "right_change": 3.2, "leaders_back": 3.1,
-                "good_for_me": 2.8, "plain_language": 2.7}
+        return {
+            "awareness": 3.7,
+            "desire": 3.5,
+            "knowledge": 2.5,
+            "ability": 2.5,
+            "reinforcement": 2.6,
+            "right_change": 3.2,
+            "leaders_back": 3.1,
+            "good_for_me": 2.8,
+            "plain_language": 2.7,
+        }
     rise = 0.16 * step + team_bias
-    return {"awareness": 3.0 + rise, "desire": 3.2 + rise * 0.7, "knowledge": 2.7 + rise,
-            "ability": 2.8 + rise * 0.8, "reinforcement": 2.7 + rise * 0.6,
-            "right_change": 3.0 + rise * 0.7, "leaders_back": 3.1 + rise * 0.5,
-            "good_for_me": 2.8 + rise * 0.6, "plain_language": 2.6 + rise}
+    return {
+        "awareness": 3.0 + rise,
+        "desire": 3.2 + rise * 0.7,
+        "knowledge": 2.7 + rise,
+        "ability": 2.8 + rise * 0.8,
+        "reinforcement": 2.7 + rise * 0.6,
+        "right_change": 3.0 + rise * 0.7,
+        "leaders_back": 3.1 + rise * 0.5,
+        "good_for_me": 2.8 + rise * 0.6,
+        "plain_language": 2.6 + rise,
+    }
 
 
 def _answers(rng: random.Random, pulse: Pulse, team: str, step: int, bias: float) -> list[dict]:
@@ -103,35 +118,57 @@ def _answers(rng: random.Random, pulse: Pulse, team: str, step: int, bias: float
             rows.append(row | {"value": _scale(rng, 5.6 + 0.25 * step + bias, 10, 0)})
         elif item.kind is Kind.SINGLE:
             roll = rng.random()
-            code = ("cost_cutting" if roll < cost_share else
-                    rng.choice(["better_services", "new_ways", "new_ways", "restructure",
-                                "dont_know"]))
+            code = (
+                "cost_cutting"
+                if roll < cost_share
+                else rng.choice(
+                    ["better_services", "new_ways", "new_ways", "restructure", "dont_know"]
+                )
+            )
             rows.append(row | {"option_id": by_code[code]})
         elif item.kind is Kind.MULTI:
             know = 0.35 + 0.08 * step + bias if team != STUCK_TEAM else 0.35
             if rng.random() < max(0.03, 0.2 - 0.03 * step):
                 chosen = ["not_sure"]
             else:
-                chosen = [c.code for c in item.choices if not c.exclusive and rng.random() <
-                          (know if c.code in {"outcomes", "joined_up", "digital"} else 0.7 - know)]
+                chosen = [
+                    c.code
+                    for c in item.choices
+                    if not c.exclusive
+                    and rng.random()
+                    < (know if c.code in {"outcomes", "joined_up", "digital"} else 0.7 - know)
+                ]
             rows.extend(row | {"option_id": by_code[code]} for code in chosen or ["not_sure"])
         elif rng.random() < 0.3:
             rows.append(row | {"text": rng.choice(COMMENTS)})
     return rows
 
 
-def _respond(session: Session, rng: random.Random, wave: Wave, team: Unit, step: int,
-             bias: float, rate: float) -> None:
+def _respond(
+    session: Session,
+    rng: random.Random,
+    wave: Wave,
+    team: Unit,
+    step: int,
+    bias: float,
+    rate: float,
+) -> None:
     """Store synthetic responses for one team in one wave."""
     pulse = load_pulse(wave.id)
     count = sum(rng.random() < rate for _ in range(team.headcount))
     for _ in range(count):
-        day = wave.opens_at + timedelta(days=rng.randrange(max(1, (wave.closes_at -
-                                                                   wave.opens_at).days)))
+        day = wave.opens_at + timedelta(
+            days=rng.randrange(max(1, (wave.closes_at - wave.opens_at).days))
+        )
         response_id = session.execute(
-            insert(Response).values(wave_id=wave.id, unit_id=team.id,
-                                    definition_id=wave.definition_id,
-                                    nonce=tokens.new_nonce(), submitted_on=day.date())
+            insert(Response)
+            .values(
+                wave_id=wave.id,
+                unit_id=team.id,
+                definition_id=wave.definition_id,
+                nonce=tokens.new_nonce(),
+                submitted_on=day.date(),
+            )
             .returning(Response.id)
         ).scalar_one()
         rows = _answers(rng, pulse, team.name, step, bias)
@@ -140,28 +177,47 @@ def _respond(session: Session, rng: random.Random, wave: Wave, team: Unit, step:
 
 def _build(session: Session, survey: Survey, now: datetime) -> Wave:
     """Create the organisation, the waves and their responses; return the open wave."""
-    rng = random.Random(2026)  # noqa: S311 - reproducible synthetic data, not security
+    rng = random.Random(2026)
     teams = [units.ensure_path(session, f"{ROOT} > {path}", n) for path, n in TEAMS.items()]
     biases = {team.id: rng.uniform(-0.25, 0.25) for team in teams}
     open_from = now - timedelta(days=9)
     schedule = [open_from - timedelta(days=30 * k) for k in range(PAST_WAVES, 0, -1)]
     past: list[Wave] = []
     for step, opens in enumerate(schedule):
-        wave = waves.create_wave(session, survey, opens.strftime("%B %Y"), opens,
-                                 opens + timedelta(days=21), cadence="monthly")
+        wave = waves.create_wave(
+            session,
+            survey,
+            opens.strftime("%B %Y"),
+            opens,
+            opens + timedelta(days=21),
+            cadence="monthly",
+        )
         waves.launch(session, wave, opens)
         for team in teams:
             _respond(session, rng, wave, team, step, biases[team.id], rng.uniform(0.55, 0.85))
         past.append(wave)
-    current = waves.create_wave(session, survey, open_from.strftime("%B %Y"), open_from,
-                                open_from + timedelta(days=28), cadence="monthly")
+    current = waves.create_wave(
+        session,
+        survey,
+        open_from.strftime("%B %Y"),
+        open_from,
+        open_from + timedelta(days=28),
+        cadence="monthly",
+    )
     waves.launch(session, current, open_from)
     for team in teams:
         _respond(session, rng, current, team, PAST_WAVES, biases[team.id], 0.3)
     names = {team.name: team.id for team in teams}
     for unit_name, text in ACTIONS:
-        session.add(Action(wave_id=past[-1].id, unit_id=names.get(unit_name) if unit_name
-                           else None, text=text, status=ActionStatus.IN_PROGRESS, published=True))
+        session.add(
+            Action(
+                wave_id=past[-1].id,
+                unit_id=names.get(unit_name) if unit_name else None,
+                text=text,
+                status=ActionStatus.IN_PROGRESS,
+                published=True,
+            )
+        )
     return current
 
 

@@ -16,8 +16,13 @@ def _install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVers
         return question.versions[0]
     question = Question(code=spec.code)
     version = QuestionVersion(
-        question=question, version=1, text=spec.text, hint=spec.hint, kind=spec.kind,
-        dimension=spec.dimension, required=spec.required,
+        question=question,
+        version=1,
+        text=spec.text,
+        hint=spec.hint,
+        kind=spec.kind,
+        dimension=spec.dimension,
+        required=spec.required,
     )
     version.options = [
         Option(position=i, code=o.code, label=o.label, is_aim=o.is_aim, exclusive=o.exclusive)

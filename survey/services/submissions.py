@@ -1,4 +1,4 @@
-"""Storing a finished pulse: all of it in one transaction, exactly once, with nothing identifying."""
+"""Storing a finished pulse: in one transaction, exactly once, with nothing that identifies."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def answer_rows(pulse: Pulse, answers: Mapping[int, AnswerValue]) -> list[dict[s
         if value is None or value == "" or value == []:
             continue
         base: dict[str, object] = {
-            "question_version_id": item.id, "value": None, "option_id": None, "text": None,
+            "question_version_id": item.id,
+            "value": None,
+            "option_id": None,
+            "text": None,
         }
         if item.kind in (Kind.SCALE5, Kind.SCALE11):
             rows.append(base | {"value": value})
@@ -50,7 +53,7 @@ def answer_rows(pulse: Pulse, answers: Mapping[int, AnswerValue]) -> list[dict[s
 def submit(
     link: Link, pulse: Pulse, answers: Mapping[int, AnswerValue], nonce: str, now: datetime
 ) -> Outcome:
-    """Store one response, or say why not; a repeat of the same nonce or invitation stores nothing."""
+    """Store one response or say why not; a repeated nonce or invitation stores nothing."""
     rows = answer_rows(pulse, answers)
     try:
         with write_transaction() as session:
@@ -84,7 +87,9 @@ def submit(
                 .returning(Response.id)
             ).scalar_one()
             if rows:
-                session.execute(insert(Answer), [row | {"response_id": response_id} for row in rows])
+                session.execute(
+                    insert(Answer), [row | {"response_id": response_id} for row in rows]
+                )
     except IntegrityError:
         # The nonce is unique: this pulse was stored by an earlier click or retry.
         return Outcome.DUPLICATE

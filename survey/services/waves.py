@@ -13,13 +13,21 @@ from survey.services import questions, tokens, units
 
 
 def create_wave(
-    session: Session, survey: Survey, name: str, opens_at: datetime, closes_at: datetime,
+    session: Session,
+    survey: Survey,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
     cadence: str = "",
 ) -> Wave:
     """Add a draft wave with the configured anonymity thresholds."""
     config = current_app.config
     wave = Wave(
-        survey=survey, name=name, opens_at=opens_at, closes_at=closes_at, cadence=cadence,
+        survey=survey,
+        name=name,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        cadence=cadence,
         anonymity_threshold=config["ANONYMITY_THRESHOLD"],
         comment_threshold=config["COMMENT_THRESHOLD"],
     )
@@ -34,8 +42,13 @@ def launch(session: Session, wave: Wave, now: datetime) -> None:
     wave.definition = questions.current_definition(session)
     for unit in session.scalars(select(Unit).where(Unit.retired.is_(False))):
         session.add(
-            WaveUnit(wave=wave, unit_id=unit.id, parent_unit_id=unit.parent_id,
-                     path=units.path_of(unit), headcount=unit.headcount)
+            WaveUnit(
+                wave=wave,
+                unit_id=unit.id,
+                parent_unit_id=unit.parent_id,
+                path=units.path_of(unit),
+                headcount=unit.headcount,
+            )
         )
     session.flush()
 
@@ -57,7 +70,14 @@ def issue_invitations(session: Session, wave: Wave, unit: Unit, count: int) -> l
     issued = [tokens.new_token() for _ in range(count)]
     session.execute(
         insert(Invitation),
-        [{"wave_id": wave.id, "unit_id": unit.id, "token_hash": tokens.token_hash(t),
-          "used": False} for t in issued],
+        [
+            {
+                "wave_id": wave.id,
+                "unit_id": unit.id,
+                "token_hash": tokens.token_hash(t),
+                "used": False,
+            }
+            for t in issued
+        ],
     )
     return issued
