@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.respond import bp as respond_bp
 
     app.register_blueprint(respond_bp)
+    app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     cli.init_app(app)
     web.init_app(app)
     errors.init_app(app)

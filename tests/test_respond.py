@@ -256,3 +256,8 @@ def test_unknown_page_is_a_friendly_404(client: FlaskClient) -> None:
     page = client.get("/no/such/page")
     assert page.status_code == 404
     assert "Page not found" in page.get_data(as_text=True)
+
+
+def test_health_check_answers_plain_ok(client: FlaskClient) -> None:
+    page = client.get("/healthz")
+    assert (page.status_code, page.get_data(as_text=True)) == (200, "ok")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from survey.extensions import db
 from survey.models import Invitation, Kind, TeamLink, Unit, Wave
@@ -114,44 +114,56 @@ def _build_pulse(wave: Wave) -> Pulse:
     )
 
 
-def _lookup(kind: str, token: str) -> tuple[Link, bool, Wave]:
-    """Return a token's link, whether it can still take answers, and its launched wave."""
+def _lookup_query(kind: str) -> Select:
+    """Return the one query that finds a link with its wave's window and its unit's name."""
+    link = Invitation if kind == INVITATION else TeamLink
+    usable = ~Invitation.used if kind == INVITATION else TeamLink.active
+    key = Invitation.token_hash if kind == INVITATION else TeamLink.token
+    return (
+        select(
+            link.wave_id,
+            link.unit_id,
+            usable.label("usable"),
+            Unit.name,
+            Wave.opens_at,
+            Wave.closes_at,
+        )
+        .join(Wave, Wave.id == link.wave_id)
+        .join(Unit, Unit.id == link.unit_id)
+        .where(key == bindparam("key"), Wave.launched_at.is_not(None))
+    )
+
+
+LOOKUPS = {kind: _lookup_query(kind) for kind in (INVITATION, TEAM)}
+
+
+def _lookup(kind: str, token: str) -> tuple[Link, bool, datetime, datetime]:
+    """Return a token's link, whether it can still take answers, and its wave's window."""
     if not tokens.well_formed(token):
         raise LinkProblem(404, "unknown")
-    if kind == INVITATION:
-        query = select(Invitation.wave_id, Invitation.unit_id, ~Invitation.used).where(
-            Invitation.token_hash == tokens.token_hash(token)
-        )
-    else:
-        query = select(TeamLink.wave_id, TeamLink.unit_id, TeamLink.active).where(
-            TeamLink.token == token
-        )
-    row = db.session.execute(query).first()
+    key = tokens.token_hash(token) if kind == INVITATION else token
+    row = db.session.execute(LOOKUPS[kind], {"key": key}).first()
     if row is None:
         raise LinkProblem(404, "unknown")
-    wave_id, unit_id, usable = row
-    wave = db.session.get_one(Wave, wave_id)
-    if wave.launched_at is None:
-        raise LinkProblem(404, "unknown")
-    unit_name = db.session.execute(select(Unit.name).where(Unit.id == unit_id)).scalar_one()
-    return Link(kind, token, wave_id, unit_id, unit_name), bool(usable), wave
+    link = Link(kind, token, row.wave_id, row.unit_id, row.name)
+    return link, bool(row.usable), row.opens_at, row.closes_at
 
 
 def resolve(kind: str, token: str, now: datetime) -> tuple[Link, Pulse]:
     """Return the link and pulse behind a token, or raise LinkProblem saying why not."""
-    link, usable, wave = _lookup(kind, token)
+    link, usable, opens_at, closes_at = _lookup(kind, token)
     if not usable:
         raise LinkProblem(410, "used" if kind == INVITATION else "switched_off")
-    if now < wave.opens_at:
-        raise LinkProblem(403, "not_open", wave.opens_at)
-    if now >= wave.closes_at:
-        raise LinkProblem(410, "closed", wave.closes_at)
-    return link, load_pulse(wave.id)
+    if now < opens_at:
+        raise LinkProblem(403, "not_open", opens_at)
+    if now >= closes_at:
+        raise LinkProblem(410, "closed", closes_at)
+    return link, load_pulse(link.wave_id)
 
 
 def resolve_answered(kind: str, token: str) -> tuple[Link, Pulse] | None:
     """Return the link and pulse of a link that has been answered through, else None."""
-    link, usable, wave = _lookup(kind, token)
+    link, usable, _opens, _closes = _lookup(kind, token)
     if kind == INVITATION and usable:
         return None
-    return link, load_pulse(wave.id)
+    return link, load_pulse(link.wave_id)

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Date, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.database import write_transaction
@@ -50,6 +50,37 @@ def answer_rows(pulse: Pulse, answers: Mapping[int, AnswerValue]) -> list[dict[s
     return rows
 
 
+# Built once: a submission is the hottest write path, so it skips ORM bookkeeping.
+CLAIM = (
+    update(Invitation.__table__)
+    .where(Invitation.token_hash == bindparam("key"), Invitation.used.is_(False))
+    .values(used=True)
+)
+# Inserts only while the wave is still open, so a pulse sent as it closes stores nothing.
+ADD_RESPONSE = (
+    insert(Response.__table__)
+    .from_select(
+        ["wave_id", "unit_id", "definition_id", "nonce", "submitted_on"],
+        select(
+            Wave.id,
+            bindparam("unit_id"),
+            bindparam("definition_id"),
+            bindparam("nonce"),
+            bindparam("submitted_on", type_=Date),
+        ).where(Wave.id == bindparam("wave_id"), Wave.closes_at > bindparam("now")),
+    )
+    .returning(Response.id)
+)
+ADD_ANSWERS = insert(Answer.__table__)
+
+
+class _Refused(Exception):
+    """Unwinds the write transaction when a submission must store nothing."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
 def submit(
     link: Link, pulse: Pulse, answers: Mapping[int, AnswerValue], nonce: str, now: datetime
 ) -> Outcome:
@@ -57,39 +88,31 @@ def submit(
     rows = answer_rows(pulse, answers)
     try:
         with write_transaction() as session:
+            connection = session.connection()
             if link.kind == INVITATION:
                 # The conditional update is the lock: of two racing tabs only one sees a row.
-                claimed = session.execute(
-                    update(Invitation)
-                    .where(
-                        Invitation.token_hash == tokens.token_hash(link.token),
-                        Invitation.used.is_(False),
-                    )
-                    .values(used=True)
-                ).rowcount
-                if claimed != 1:
-                    return Outcome.DUPLICATE
-            closes_at = session.execute(
-                select(Wave.closes_at).where(Wave.id == link.wave_id)
-            ).scalar_one()
-            if now >= closes_at:
-                session.rollback()
-                return Outcome.CLOSED
-            response_id = session.execute(
-                insert(Response)
-                .values(
-                    wave_id=link.wave_id,
-                    unit_id=link.unit_id,
-                    definition_id=pulse.definition_id,
-                    nonce=nonce,
-                    submitted_on=now.date(),
-                )
-                .returning(Response.id)
-            ).scalar_one()
+                claim = connection.execute(CLAIM, {"key": tokens.token_hash(link.token)})
+                if claim.rowcount != 1:
+                    raise _Refused(Outcome.DUPLICATE)
+            response_id = connection.execute(
+                ADD_RESPONSE,
+                {
+                    "wave_id": link.wave_id,
+                    "unit_id": link.unit_id,
+                    "nonce": nonce,
+                    "definition_id": pulse.definition_id,
+                    "submitted_on": now.date(),
+                    "now": now,
+                },
+            ).scalar()
+            if response_id is None:
+                raise _Refused(Outcome.CLOSED)
             if rows:
-                session.execute(
-                    insert(Answer), [row | {"response_id": response_id} for row in rows]
+                connection.execute(
+                    ADD_ANSWERS, [row | {"response_id": response_id} for row in rows]
                 )
+    except _Refused as refused:
+        return refused.outcome
     except IntegrityError:
         # The nonce is unique: this pulse was stored by an earlier click or retry.
         return Outcome.DUPLICATE

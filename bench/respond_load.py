@@ -1,0 +1,319 @@
+"""Staff pulse under load: a trivial baseline, final submissions and the whole flow.
+
+Starts gunicorn (2 sync workers) on 127.0.0.1 against a fresh database, loads it for a bounded
+time with 32 concurrent connections, and prints rates, latency percentiles and ratios to the
+baseline. Checks that stored responses equal successful submissions. SQLite, then PostgreSQL.
+
+    .venv/bin/python -m bench.respond_load [--seconds 10] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+from bench.loadgen import Client, Stats, timed
+from survey import create_app
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Kind, Response, utcnow
+from survey.services import questions, units, waves
+from survey.services.pulses import Pulse, load_pulse
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+NONCE = re.compile(rb'name="nonce" type="hidden" value="([^"]+)"')
+TEAMS = 20
+TARGETS = {"submit_ratio": 0.20, "submit_p99_ms": 100.0, "pulses_per_s": 150.0}
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+PG_BENCH_DB = "changepulse_bench"
+
+
+def free_port() -> int:
+    """Return a free local TCP port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url(backend: str, folder: Path) -> str:
+    """Return an empty database of the given backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite'}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+
+
+def prepare(url: str) -> tuple[list[str], Pulse]:
+    """Migrate the database and open a wave with one team link per team."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        now = utcnow()
+        with write_transaction() as session:
+            survey = questions.ensure_default_survey(session)
+            teams = [
+                units.ensure_path(session, f"Bench > Service > Team {n}", 50) for n in range(TEAMS)
+            ]
+            wave = waves.create_wave(
+                session, survey, "Bench", now - timedelta(hours=1), now + timedelta(days=1)
+            )
+            waves.launch(session, wave, now)
+            links = [waves.team_link(session, wave, team) for team in teams]
+            wave_id = wave.id
+        pulse = load_pulse(wave_id)
+        db.engine.dispose()
+    return links, pulse
+
+
+def stored_responses(url: str) -> int:
+    """Count responses in the database."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(Response.__table__)).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+@contextmanager
+def gunicorn(url: str, port: int) -> Iterator[None]:
+    """Run gunicorn with 2 sync workers until the block ends."""
+    env = os.environ | {"FLASK_SQLALCHEMY_DATABASE_URI": url, "FLASK_SECRET_KEY": "bench"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+            "survey:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def answers(pulse: Pulse) -> dict[str, list[str]]:
+    """Return a complete set of answers as form fields."""
+    form: dict[str, list[str]] = {}
+    for item in pulse.items:
+        if item.kind is Kind.SCALE5:
+            form[item.field] = ["4"]
+        elif item.kind is Kind.SCALE11:
+            form[item.field] = ["8"]
+        elif item.kind is Kind.SINGLE:
+            form[item.field] = [str(item.choices[1].id)]
+        elif item.kind is Kind.MULTI:
+            form[item.field] = [str(item.choices[0].id), str(item.choices[2].id)]
+        else:
+            form[item.field] = ["Benchmark comment."]
+    return form
+
+
+async def landing(client: Client, link: str) -> tuple[str, str]:
+    """Load a landing page; return its CSRF token and nonce."""
+    reply = await client.send("GET", f"/t/{link}")
+    return CSRF.search(reply.body).group(1).decode(), NONCE.search(reply.body).group(1).decode()
+
+
+async def baseline(port: int, seconds: float, users: int) -> Stats:
+    """Phase (a): the trivial /healthz endpoint."""
+    stats = Stats("(a) baseline GET /healthz")
+
+    async def user() -> None:
+        client = Client("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            await timed(stats, lambda: client.send("GET", "/healthz"), (200,))
+
+    stats.started = time.perf_counter()
+    deadline = stats.started + seconds
+    await asyncio.gather(*(user() for _ in range(users)))
+    stats.ended = time.perf_counter()
+    return stats
+
+
+async def submissions(
+    port: int, seconds: float, users: int, links: list[str], pulse: Pulse, per_user: int
+) -> Stats:
+    """Phase (b): final submissions of complete pulses, with harvested CSRF tokens and nonces."""
+    stats = Stats("(b) final submission POST")
+    form = answers(pulse)
+
+    async def harvest(n: int) -> tuple[Client, str, list[str]]:
+        client = Client("127.0.0.1", port)
+        link = links[n % len(links)]
+        pairs = [await landing(client, link) for _ in range(per_user)]
+        return client, link, [nonce for _, nonce in pairs], pairs[0][0]
+
+    prepared = await asyncio.gather(*(harvest(n) for n in range(users)))
+
+    async def user(client: Client, link: str, nonces: list[str], csrf: str) -> None:
+        for nonce in nonces:
+            if time.perf_counter() >= deadline:
+                return
+            body = form | {"csrf_token": csrf, "nonce": nonce, "nav": "submit", "step": "review"}
+            reply = await timed(stats, lambda b=body: client.send("POST", f"/t/{link}", b), (303,))
+            stats.completed += reply is not None
+
+    stats.started = time.perf_counter()
+    deadline = stats.started + seconds
+    await asyncio.gather(*(user(*p) for p in prepared))
+    stats.ended = time.perf_counter()
+    return stats
+
+
+async def whole_flow(
+    port: int, seconds: float, users: int, links: list[str], pulse: Pulse
+) -> Stats:
+    """Phase (c): landing, every card by htmx, review, submit, thank-you page."""
+    stats = Stats("(c) whole respondent flow")
+    full = answers(pulse)
+
+    async def one_pulse(client: Client, link: str) -> bool:
+        url = f"/t/{link}"
+        page = await timed(stats, lambda: client.send("GET", url), (200,))
+        if page is None:
+            return False
+        csrf = CSRF.search(page.body).group(1).decode()
+        nonce = NONCE.search(page.body).group(1).decode()
+        headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+        so_far: dict[str, list[str]] = {}
+        steps = [("start", "0")] + [("next", str(i)) for i in range(len(pulse.items))]
+        for index, (nav, step) in enumerate(steps):
+            if index:
+                field = pulse.items[index - 1].field
+                so_far[field] = full[field]
+            body = so_far | {"nonce": nonce, "nav": nav, "step": step}
+            if (
+                await timed(stats, lambda b=body: client.send("POST", url, b, headers), (200,))
+                is None
+            ):
+                return False
+        body = so_far | {"nonce": nonce, "nav": "submit", "step": "review"}
+        sent = await timed(stats, lambda: client.send("POST", url, body, headers), (200,))
+        if sent is None or b"HX-Redirect" not in sent.head:
+            return False
+        return await timed(stats, lambda: client.send("GET", f"{url}/thanks"), (200,)) is not None
+
+    async def user(n: int) -> None:
+        client = Client("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            # Await first: `x += await f()` reads x before awaiting and loses concurrent updates.
+            done = await one_pulse(client, links[n % len(links)])
+            stats.completed += done
+
+    stats.started = time.perf_counter()
+    deadline = stats.started + seconds
+    await asyncio.gather(*(user(n) for n in range(users)))
+    stats.ended = time.perf_counter()
+    return stats
+
+
+def report(backend: str, base: Stats, submit: Stats, flow: Stats, stored: int) -> bool:
+    """Print the figures against the targets; return whether every target was met."""
+    print(f"\n== {backend} ==")
+    print(f"{'phase':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}")
+    for stats in (base, submit, flow):
+        ratio = stats.rate / base.rate
+        print(
+            f"{stats.name:32} {stats.rate:9.0f} {stats.percentile(50):8.1f} "
+            f"{stats.percentile(99):8.1f} {stats.errors:7d} {ratio:7.2f}"
+        )
+    pulses = flow.completed / flow.elapsed
+    expected = submit.completed + flow.completed
+    checks = {
+        f"(b)/(a) >= {TARGETS['submit_ratio']:.2f}": submit.rate / base.rate
+        >= TARGETS["submit_ratio"],
+        f"(b) p99 < {TARGETS['submit_p99_ms']:.0f} ms": submit.percentile(99)
+        < TARGETS["submit_p99_ms"],
+        "zero errors": base.errors + submit.errors + flow.errors == 0,
+        f"(c) >= {TARGETS['pulses_per_s']:.0f} pulses/s": pulses >= TARGETS["pulses_per_s"],
+        "stored == successful (none lost or doubled)": stored == expected,
+    }
+    print(
+        f"(b) submissions/s {submit.completed / submit.elapsed:.0f}; "
+        f"(c) completed pulses/s {pulses:.1f} ({flow.rate / base.rate:.2f} of baseline req/s)"
+    )
+    print(f"stored responses {stored}, successful submissions {expected}")
+    for name, ok in checks.items():
+        print(f"  [{'met' if ok else 'MISSED'}] {name}")
+    return all(checks.values())
+
+
+def event_loop_runner() -> type[asyncio.Runner] | None:
+    """Return uvloop's runner when installed: the client then takes less CPU from the server."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return lambda: asyncio.Runner(loop_factory=uvloop.new_event_loop)  # type: ignore[return-value]
+
+
+def run(backend: str, seconds: float, users: int) -> bool:
+    """Benchmark one backend."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url(backend, Path(folder))
+        links, pulse = prepare(url)
+        port = free_port()
+        make_runner = event_loop_runner() or asyncio.Runner
+        with gunicorn(url, port), make_runner() as runner:
+            base = runner.run(baseline(port, seconds, users))
+            per_user = max(50, int(base.rate * 0.5 * seconds / users))
+            submit = runner.run(submissions(port, seconds, users, links, pulse, per_user))
+            flow = runner.run(whole_flow(port, seconds, users, links, pulse))
+        return report(backend, base, submit, flow, stored_responses(url))
+
+
+def main() -> None:
+    """Parse arguments and run each backend in turn."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--users", type=int, default=32)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    results = [run(b, args.seconds, args.users) for b in args.backends.split(",")]
+    print("\nall targets met" if all(results) else "\nsome targets missed")
+
+
+if __name__ == "__main__":
+    main()
