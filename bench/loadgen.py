@@ -88,7 +88,7 @@ class Client:
         return Reply(int(head[9:12]), head, rest)
 
 
-async def timed(stats: Stats, call, ok_statuses: tuple[int, ...]) -> Reply | None:  # noqa: ANN001
+async def timed(stats: Stats, call, ok_statuses: tuple[int, ...]) -> Reply | None:
     """Run one request, recording its latency; return the reply, or None on failure."""
     begin = time.perf_counter()
     try:
