@@ -79,7 +79,7 @@ def prepare(url: str) -> tuple[list[str], Pulse]:
             wave = waves.create_wave(
                 session, survey, "Bench", now - timedelta(hours=1), now + timedelta(days=1)
             )
-            waves.launch(session, wave, now)
+            waves.launch_wave(session, wave, now)
             links = [waves.team_link(session, wave, team) for team in teams]
             wave_id = wave.id
         pulse = load_pulse(wave_id)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from survey import config, database, errors, web
-from survey.extensions import csrf, db, migrate
+from survey import access, config, database, errors, web
+from survey.extensions import csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,14 +33,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         compare_type=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
+    access.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.tune_sqlite(db.engine)
 
     from survey import cli
+    from survey.admin import bp as admin_bp
+    from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp
 
-    app.register_blueprint(respond_bp)
+    for blueprint in (respond_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     cli.init_app(app)
     web.init_app(app)

@@ -92,3 +92,8 @@ def visible_units(totals: Mapping[int, int], tree: Tree, threshold: int) -> set[
                 break
             visible.discard(shown.pop(0))
     return visible
+
+
+def released_count(n: int, threshold: int) -> int | None:
+    """Return a group's count if it may be shown, else None (shown as "fewer than N")."""
+    return n if n >= threshold else None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from survey.database import write_transaction
 from survey.models import Role, Unit, utcnow
-from survey.services import demo, units, users
+from survey.services import demo, units, users, waves
 
 
 @click.command("init-db")
@@ -82,7 +82,17 @@ def demo_command(base_url: str) -> None:
     click.echo(f"Invitation link (single use): {base}/i/{result.invitation_token}")
 
 
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Create and launch the next wave of every recurring series that is due (run from cron)."""
+    created = waves.tick(utcnow())
+    for name in created:
+        click.echo(f"Launched {name}")
+    click.echo(f"{len(created)} new wave{'' if len(created) == 1 else 's'}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db_command, create_user_command, demo_command):
+    for command in (init_db_command, create_user_command, demo_command, tick_command):
         app.cli.add_command(command)

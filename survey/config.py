@@ -37,6 +37,11 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
 
+    # Login throttling state; set a redis:// URL when several workers or hosts must share it.
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+
 
 def database_url(app: Flask) -> str:
     """Return the configured database URL, defaulting to SQLite in the instance folder."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -93,8 +94,23 @@ class User(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session cookie; changing it ends all of the user's sessions at once.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
 
     unit: Mapped[Unit | None] = relationship()
+
+    # Flask-Login's interface, kept here so the model is the one place that knows a user.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the account may sign in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the session identity: id and current session token."""
+        return f"{self.id}:{self.session_token}"
 
 
 class Question(db.Model):
@@ -193,12 +209,16 @@ class Wave(db.Model):
     anonymity_threshold: Mapped[int] = mapped_column(Integer)
     comment_threshold: Mapped[int] = mapped_column(Integer)
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("definition.id"))
+    # The wave this one follows in a recurring series.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))
     # Optimistic locking: two admins editing one wave cannot silently overwrite each other.
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
     survey: Mapped[Survey] = relationship()
     definition: Mapped[Definition | None] = relationship()
     audience: Mapped[list[WaveUnit]] = relationship(back_populates="wave")
+    previous: Mapped[Wave | None] = relationship(remote_side=[id], back_populates="next")
+    next: Mapped[list[Wave]] = relationship(back_populates="previous")
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
     __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, redirect, request
+from flask import Flask, Response, current_app, redirect, render_template, request
 
 
 def wants_fragment() -> bool:
@@ -58,3 +58,16 @@ def add_security_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register the response hooks on the app."""
     app.after_request(add_security_headers)
+
+
+def page_or_fragment(page: str, fragment: str, status: int = 200, **context: object) -> Response:
+    """Render the full page, or only its fragment for an htmx request; the one place that picks."""
+    template = fragment if wants_fragment() else page
+    return current_app.response_class(render_template(template, **context), status=status)
+
+
+def changed(fragment: str, back_to: str, **context: object) -> Response:
+    """Answer a successful change: htmx swaps in the updated fragment; a page load redirects."""
+    if wants_fragment():
+        return current_app.response_class(render_template(fragment, **context))
+    return redirect(back_to, code=303)

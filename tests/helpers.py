@@ -42,7 +42,7 @@ def build_org(app: Flask, opens: timedelta, closes: timedelta, invitations: int 
         team = units.ensure_path(session, TEAM_PATH, 40)
         units.ensure_path(session, "Test Council > Operations > Team B", 12)
         wave = waves.create_wave(session, survey, f"Wave {now:%H%M%S%f}", now + opens, now + closes)
-        waves.launch(session, wave, now)
+        waves.launch_wave(session, wave, now)
         token = waves.team_link(session, wave, team)
         issued = waves.issue_invitations(session, wave, team, invitations)
         wave_id, unit_id = wave.id, team.id

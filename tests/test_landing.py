@@ -29,7 +29,7 @@ def previous_wave(app: Flask, org: Org, team_a: int, team_b: int) -> None:
                 now - timedelta(days=40),
                 now - timedelta(days=10),
             )
-            waves.launch(session, before, now - timedelta(days=40))
+            waves.launch_wave(session, before, now - timedelta(days=40))
             b_id = session.scalar(select(Unit.id).where(Unit.name == "Team B"))
             session.add(
                 Action(

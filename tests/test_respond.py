@@ -231,7 +231,9 @@ def test_switched_off_team_link(app: Flask, client: FlaskClient, org: Org) -> No
     from survey.models import TeamLink
 
     with app.app_context(), write_transaction() as session:
-        session.scalars(select(TeamLink)).one().active = False
+        session.scalars(
+            select(TeamLink).where(TeamLink.token == org.team_token)
+        ).one().active = False
     page = client.get(team_url(org))
     assert page.status_code == 410
     assert "switched off" in page.get_data(as_text=True)

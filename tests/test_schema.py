@@ -6,6 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -74,3 +75,43 @@ def test_failed_write_leaves_nothing_half_written(app: Flask, org: Org) -> None:
         with pytest.raises(IntegrityError):
             store_both(response, orphan)
         assert db.session.scalar(text("SELECT count(*) FROM response")) == 0
+
+
+def test_upgrade_keeps_existing_data(app: Flask) -> None:
+    with app.app_context():
+        downgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO unit (id, name, headcount, retired) VALUES (1, 'Kept', 7, false)")
+            )
+            connection.execute(
+                text("INSERT INTO survey (id, name, created_at) VALUES (1, 'Pulse', '2026-01-01')")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO wave (id, survey_id, name, opens_at, closes_at, cadence, "
+                    "anonymity_threshold, comment_threshold, row_version) "
+                    "VALUES (1, 1, 'Jan', '2026-01-01', '2026-01-20', '', 5, 10, 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, password_hash, role, active, created_at) '
+                    "VALUES (1, 'a@b.org', 'x', 'admin', true, '2026-01-01')"
+                )
+            )
+            # A row that points at the wave, which SQLite's batch mode rebuilds.
+            connection.execute(
+                text(
+                    "INSERT INTO action (id, wave_id, text, status, published, "
+                    "created_at) VALUES (1, 1, 'Kept', 'done', true, "
+                    "'2026-01-21')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT name, headcount FROM unit")).one() == ("Kept", 7)
+            assert connection.execute(text("SELECT name FROM wave")).scalar_one() == "Jan"
+            assert connection.execute(text("SELECT wave_id FROM action")).scalar_one() == 1
+            token = connection.execute(text('SELECT session_token FROM "user"')).scalar_one()
+            assert len(token) == 32

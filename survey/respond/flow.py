@@ -107,6 +107,15 @@ def next_screen(pulse: Pulse, form: PulseFormBase, move: Move) -> Screen | None:
     return Screen(invalid, from_review=True, status=422)
 
 
+def advance(pulse: Pulse, form: PulseFormBase, posted: MultiDict[str, str]) -> Screen | None:
+    """Check a posted screen and return the next one, or None when the pulse is complete."""
+    check_fields(pulse, posted)
+    move = parse_move(pulse, posted)
+    if not form.nonce.validate(form):
+        raise BadRequest("This pulse form is incomplete. Please open your link again.")
+    return next_screen(pulse, form, move)
+
+
 def answers(pulse: Pulse, form: PulseFormBase) -> dict[int, object]:
     """Return the validated answers keyed by question version id."""
     return {item.id: form[item.field].data for item in pulse.items}

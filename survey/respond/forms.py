@@ -115,11 +115,16 @@ def build_field(item: Item, text_max: int) -> Field:
     )
 
 
+def build_form_class(pulse: Pulse) -> type[PulseFormBase]:
+    """Return a new form class with one field per question of the pulse."""
+    text_max = current_app.config["TEXT_ANSWER_MAX_CHARS"]
+    fields = {item.field: build_field(item, text_max) for item in pulse.items}
+    return type(f"PulseForm{pulse.wave_id}", (PulseFormBase,), fields)
+
+
 def form_class(pulse: Pulse) -> type[PulseFormBase]:
-    """Return the form class for a pulse, built once per worker."""
+    """Return the form class for a launched wave's pulse, built once per worker."""
     cache: dict[int, type[PulseFormBase]] = current_app.extensions.setdefault("form_cache", {})
     if pulse.wave_id not in cache:
-        text_max = current_app.config["TEXT_ANSWER_MAX_CHARS"]
-        fields = {item.field: build_field(item, text_max) for item in pulse.items}
-        cache[pulse.wave_id] = type(f"PulseForm{pulse.wave_id}", (PulseFormBase,), fields)
+        cache[pulse.wave_id] = build_form_class(pulse)
     return cache[pulse.wave_id]

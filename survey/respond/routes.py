@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from werkzeug.exceptions import BadRequest
 
 from survey.models import utcnow
 from survey.respond import bp, flow, forms
@@ -51,11 +50,7 @@ def pulse(prefix: str, token: str) -> object:
         form.nonce.data = tokens.new_nonce()
         recap = landing.recap(link, pulse)
         return _screen(prefix, link, pulse, form, None, "respond/pulse.html", recap=recap)
-    flow.check_fields(pulse, request.form)
-    move = flow.parse_move(pulse, request.form)
-    if not form.nonce.validate(form):
-        raise BadRequest("This pulse form is incomplete. Please open your link again.")
-    screen = flow.next_screen(pulse, form, move)
+    screen = flow.advance(pulse, form, request.form)
     if screen is not None:
         template = "respond/_screen.html" if wants_fragment() else "respond/pulse.html"
         return _screen(prefix, link, pulse, form, screen, template), screen.status

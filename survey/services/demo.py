@@ -192,7 +192,7 @@ def _build(session: Session, survey: Survey, now: datetime) -> Wave:
             opens + timedelta(days=21),
             cadence="monthly",
         )
-        waves.launch(session, wave, opens)
+        waves.launch_wave(session, wave, opens)
         for team in teams:
             _respond(session, rng, wave, team, step, biases[team.id], rng.uniform(0.55, 0.85))
         past.append(wave)
@@ -204,7 +204,7 @@ def _build(session: Session, survey: Survey, now: datetime) -> Wave:
         open_from + timedelta(days=28),
         cadence="monthly",
     )
-    waves.launch(session, current, open_from)
+    waves.launch_wave(session, current, open_from)
     for team in teams:
         _respond(session, rng, current, team, PAST_WAVES, biases[team.id], 0.3)
     names = {team.name: team.id for team in teams}

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, select
 
 from survey.extensions import db
-from survey.models import Invitation, Kind, TeamLink, Unit, Wave
+from survey.models import Invitation, Kind, Survey, TeamLink, Unit, Wave
 from survey.services import tokens
 
 
@@ -88,9 +88,9 @@ def load_pulse(wave_id: int) -> Pulse:
     return cache[wave_id]
 
 
-def _build_pulse(wave: Wave) -> Pulse:
-    """Turn a wave's survey into plain frozen data."""
-    items = tuple(
+def build_pulse_items(survey: Survey) -> tuple[Item, ...]:
+    """Turn a survey's questions into plain frozen items."""
+    return tuple(
         Item(
             id=qv.id,
             code=qv.question.code,
@@ -100,8 +100,13 @@ def _build_pulse(wave: Wave) -> Pulse:
             required=qv.required,
             choices=tuple(Choice(o.id, o.code, o.label, o.exclusive) for o in qv.options),
         )
-        for qv in (item.question_version for item in wave.survey.items)
+        for qv in (item.question_version for item in survey.items)
     )
+
+
+def _build_pulse(wave: Wave) -> Pulse:
+    """Turn a wave's survey into plain frozen data."""
+    items = build_pulse_items(wave.survey)
     return Pulse(
         wave_id=wave.id,
         wave_name=wave.name,

@@ -1,12 +1,47 @@
-"""The question bank: installing the default pulse and its definition."""
+"""The question bank: the default pulse, custom questions, versions that keep answers meaning."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey import bank
-from survey.models import Definition, Option, Question, QuestionVersion, Survey, SurveyItem
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import (
+    Answer,
+    Definition,
+    Kind,
+    Option,
+    Question,
+    QuestionVersion,
+    Survey,
+    SurveyItem,
+    User,
+    Wave,
+)
+from survey.services import audit
+from survey.services.problems import Invalid, NotFound
+
+CHOICE_KINDS = (Kind.SINGLE, Kind.MULTI)
+MARKERS = {"[aim]": (True, False), "[decoy]": (False, False), "[only]": (None, True)}
+
+
+@dataclass(frozen=True)
+class BankRow:
+    """The latest version of a question, as the bank lists it."""
+
+    question_id: int
+    code: str
+    version_id: int
+    version: int
+    text: str
+    kind: Kind
+    dimension: str
+    frozen: bool
 
 
 def _install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersion:
@@ -49,3 +84,175 @@ def ensure_default_survey(session: Session) -> Survey:
 def current_definition(session: Session) -> Definition | None:
     """Return the latest version of the organisation's definition of the change."""
     return session.scalar(select(Definition).order_by(Definition.version.desc()).limit(1))
+
+
+def _frozen(version_id: object) -> object:
+    """SQL: the version has answers or sits in a survey that a launched wave uses."""
+    answered = exists().where(Answer.question_version_id == version_id)
+    launched = exists().where(
+        SurveyItem.question_version_id == version_id,
+        Wave.survey_id == SurveyItem.survey_id,
+        Wave.launched_at.is_not(None),
+    )
+    return answered | launched
+
+
+def search(text: str = "") -> list[BankRow]:
+    """Return the latest version of every question whose code, wording or dimension matches."""
+    latest = (
+        select(QuestionVersion.question_id, func.max(QuestionVersion.version).label("v"))
+        .group_by(QuestionVersion.question_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Question.id,
+            Question.code,
+            QuestionVersion.id,
+            QuestionVersion.version,
+            QuestionVersion.text,
+            QuestionVersion.kind,
+            QuestionVersion.dimension,
+            _frozen(QuestionVersion.id),
+        )
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .join(
+            latest, (latest.c.question_id == Question.id) & (latest.c.v == QuestionVersion.version)
+        )
+        .order_by(Question.code)
+    )
+    if text.strip():
+        like = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Question.code).like(like),
+                func.lower(QuestionVersion.text).like(like),
+                func.lower(QuestionVersion.dimension).like(like),
+            )
+        )
+    return [BankRow(*row) for row in db.session.execute(query).all()]
+
+
+def latest(question_id: int) -> QuestionVersion:
+    """Return a question's latest version or raise NotFound."""
+    version = db.session.scalar(
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question_id)
+        .order_by(QuestionVersion.version.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound(question_id)
+    return version
+
+
+def options_text(version: QuestionVersion) -> str:
+    """Return a version's options in the editor's one-per-line form, with their markers."""
+    marker = {True: " [aim]", False: " [decoy]"}
+    return "\n".join(
+        o.label + (" [only]" if o.exclusive else marker.get(o.is_aim, "")) for o in version.options
+    )
+
+
+def parse_options(kind: Kind, text: str) -> list[Option]:
+    """Turn the editor's lines into options, or raise Invalid saying what is wrong."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if kind not in CHOICE_KINDS:
+        if lines:
+            raise Invalid("options", "Only one-choice and several-choice questions have choices")
+        return []
+    if len(lines) < 2:
+        raise Invalid("options", "Enter at least 2 choices, one per line")
+    options, codes = [], set()
+    for position, line in enumerate(lines):
+        is_aim, exclusive = None, False
+        for marker, (aim, only) in MARKERS.items():
+            if line.lower().endswith(marker):
+                line, is_aim, exclusive = line[: -len(marker)].strip(), aim, only
+        code = re.sub(r"[^a-z0-9]+", "_", line.lower()).strip("_")[:60] or f"choice_{position}"
+        if len(line) > 200 or code in codes:
+            raise Invalid("options", f"Choice {position + 1} is too long or repeats another")
+        codes.add(code)
+        options.append(
+            Option(position=position, code=code, label=line, is_aim=is_aim, exclusive=exclusive)
+        )
+    return options
+
+
+def create(
+    actor: User,
+    code: str,
+    text: str,
+    hint: str,
+    kind: Kind,
+    dimension: str,
+    required: bool,
+    options: str,
+) -> int:
+    """Add a custom question to the bank and return its id."""
+    with write_transaction() as session:
+        if session.scalar(select(Question.id).where(Question.code == code)) is not None:
+            raise Invalid("code", "A question with this code already exists")
+        question = Question(code=code)
+        version = QuestionVersion(
+            question=question,
+            version=1,
+            text=text.strip(),
+            hint=hint.strip(),
+            kind=kind,
+            dimension=dimension or "",
+            required=required,
+        )
+        version.options = parse_options(kind, options)
+        session.add(question)
+        session.flush()
+        audit.record(session, actor, "question.add", f"{code}: {text.strip()}")
+        return question.id
+
+
+def edit(
+    actor: User,
+    question_id: int,
+    text: str,
+    hint: str,
+    kind: Kind,
+    dimension: str,
+    required: bool,
+    options: str,
+) -> bool:
+    """Change a question; return True when a new version was made to keep old answers intact."""
+    with write_transaction() as session:
+        current = latest(question_id)
+        frozen = session.scalar(select(_frozen(current.id)))
+        new_options = parse_options(kind, options)
+        if frozen:
+            version = QuestionVersion(question_id=question_id, version=current.version + 1)
+            session.add(version)
+        else:
+            version = current
+            for option in list(version.options):
+                session.delete(option)
+            session.flush()
+        version.text, version.hint, version.kind = text.strip(), hint.strip(), kind
+        version.dimension, version.required = dimension or "", required
+        version.options = new_options
+        session.flush()
+        if frozen:
+            # Surveys no launched wave uses follow the new wording; launched ones keep theirs.
+            session.execute(
+                update(SurveyItem)
+                .where(
+                    SurveyItem.question_version_id == current.id,
+                    ~exists().where(
+                        Wave.survey_id == SurveyItem.survey_id, Wave.launched_at.is_not(None)
+                    ),
+                )
+                .values(question_version_id=version.id)
+            )
+        audit.record(
+            session,
+            actor,
+            "question.edit",
+            f"{current.question.code} v{version.version}: {version.text}",
+        )
+        return bool(frozen)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import secrets
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from survey.database import write_transaction
+from survey.extensions import db
 from survey.models import Role, Unit, User
+from survey.services import audit
+from survey.services.problems import Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -34,5 +40,83 @@ def set_user(
     user.role = role
     user.unit = unit
     user.active = True
+    user.session_token = secrets.token_hex(16)
     session.flush()
     return user
+
+
+def listing() -> list[tuple[User, str]]:
+    """Return every user with the name of their unit ('' when none)."""
+    rows = db.session.execute(
+        select(User, Unit.name).outerjoin(Unit, Unit.id == User.unit_id).order_by(User.email)
+    ).all()
+    return [(user, unit or "") for user, unit in rows]
+
+
+def get(user_id: int) -> User:
+    """Return one user or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(user_id)
+    return user
+
+
+def _check(
+    session: Session, email: str, role: Role, unit_id: int | None, user_id: int | None
+) -> str:
+    """Return the cleaned e-mail, or raise Invalid for a clash or a manager without a unit."""
+    email = email.strip().lower()
+    clash = session.scalar(select(User.id).where(User.email == email))
+    if clash is not None and clash != user_id:
+        raise Invalid("email", "There is already a user with this email address")
+    if role is Role.MANAGER and unit_id is None:
+        raise Invalid("unit_id", "Choose the unit this manager looks after")
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise Invalid("unit_id", "Choose a unit from the list")
+    return email
+
+
+def invite(actor: User, email: str, role: Role, unit_id: int | None) -> str:
+    """Create a user with a one-time password, returned once to hand over, never stored plain."""
+    password = secrets.token_urlsafe(12)
+    with write_transaction() as session:
+        email = _check(session, email, role, unit_id, None)
+        session.add(
+            User(
+                email=email,
+                role=role,
+                unit_id=unit_id if role is Role.MANAGER else None,
+                password_hash=generate_password_hash(password),
+            )
+        )
+        audit.record(session, actor, "user.add", f"Added {email} as {role.value}")
+    return password
+
+
+def update(
+    actor: User, user_id: int, email: str, role: Role, unit_id: int | None, active: bool
+) -> None:
+    """Change a user's e-mail, role, scope or status; deactivating ends their sessions."""
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(user_id)
+        if user.id == actor.id and (role is not Role.ADMIN or not active):
+            raise Invalid("role", "You cannot remove your own admin access; ask another admin")
+        user.email = _check(session, email, role, unit_id, user_id)
+        changes = f"{user.email}: role {role.value}, " + ("active" if active else "deactivated")
+        user.role, user.active = role, active
+        user.unit_id = unit_id if role is Role.MANAGER else None
+        if not active:
+            user.session_token = secrets.token_hex(16)
+        audit.record(session, actor, "user.update", changes)
+
+
+def admin_count() -> int:
+    """Return how many active admins there are."""
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+        )
+        or 0
+    )

@@ -1,15 +1,95 @@
-"""Waves: creating, launching (threshold locked, audience snapshot) and handing out links."""
+"""Waves: create, edit, launch (threshold locked, audience snapshot), close, extend, recur."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from survey.models import Invitation, Survey, TeamLink, Unit, Wave, WaveUnit
-from survey.services import questions, tokens, units
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Invitation, Response, Survey, TeamLink, Unit, User, Wave, WaveUnit
+from survey.services import audit, questions, tokens, units
+from survey.services.problems import Conflict, Invalid, NotFound
+
+CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    """A wave as the list shows it."""
+
+    id: int
+    name: str
+    survey: str
+    opens_at: datetime
+    closes_at: datetime
+    status: str
+    cadence: str
+
+
+def status(wave: Wave, now: datetime) -> str:
+    """Return draft, scheduled, open or closed."""
+    if wave.launched_at is None:
+        return "draft"
+    if now < wave.opens_at:
+        return "scheduled"
+    return "open" if now < wave.closes_at else "closed"
+
+
+def next_opening(opens_at: datetime, cadence: str) -> datetime:
+    """Return when the next wave of a recurring series opens."""
+    if cadence in ("weekly", "fortnightly"):
+        return opens_at + timedelta(days=7 if cadence == "weekly" else 14)
+    months = 1 if cadence == "monthly" else 3
+    month = opens_at.month - 1 + months
+    year, month = opens_at.year + month // 12, month % 12 + 1
+    day = min(opens_at.day, calendar.monthrange(year, month)[1])
+    return opens_at.replace(year=year, month=month, day=day)
+
+
+def listing(now: datetime) -> list[WaveRow]:
+    """Return every wave, newest first."""
+    waves = db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())).all()
+    return [
+        WaveRow(w.id, w.name, w.survey.name, w.opens_at, w.closes_at, status(w, now), w.cadence)
+        for w in waves
+    ]
+
+
+def get(wave_id: int) -> Wave:
+    """Return a wave or raise NotFound."""
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(wave_id)
+    return wave
+
+
+def _check(
+    session: Session,
+    name: str,
+    survey_id: int,
+    opens_at: datetime,
+    closes_at: datetime,
+    cadence: str,
+    wave_id: int | None,
+) -> str:
+    """Return the cleaned name or raise Invalid for the first rule broken."""
+    name = " ".join(name.split())
+    clash = session.scalar(select(Wave.id).where(Wave.name == name))
+    if clash is not None and clash != wave_id:
+        raise Invalid("name", "There is already a wave with this name")
+    if session.get(Survey, survey_id) is None:
+        raise Invalid("survey_id", "Choose a survey from the list")
+    if closes_at <= opens_at:
+        raise Invalid("closes_at", "The closing time must be after the opening time")
+    if cadence and cadence not in CADENCES:
+        raise Invalid("cadence", "Choose how often the wave repeats")
+    return name
 
 
 def create_wave(
@@ -19,6 +99,7 @@ def create_wave(
     opens_at: datetime,
     closes_at: datetime,
     cadence: str = "",
+    previous: Wave | None = None,
 ) -> Wave:
     """Add a draft wave with the configured anonymity thresholds."""
     config = current_app.config
@@ -30,16 +111,82 @@ def create_wave(
         cadence=cadence,
         anonymity_threshold=config["ANONYMITY_THRESHOLD"],
         comment_threshold=config["COMMENT_THRESHOLD"],
+        previous=previous,
     )
     session.add(wave)
     session.flush()
     return wave
 
 
-def launch(session: Session, wave: Wave, now: datetime) -> None:
-    """Lock the wave's thresholds and definition and snapshot its audience of active units."""
+def create(
+    actor: User, name: str, survey_id: int, opens_at: datetime, closes_at: datetime, cadence: str
+) -> int:
+    """Add a draft wave and return its id."""
+    with write_transaction() as session:
+        name = _check(session, name, survey_id, opens_at, closes_at, cadence, None)
+        wave = create_wave(
+            session, session.get_one(Survey, survey_id), name, opens_at, closes_at, cadence
+        )
+        audit.record(session, actor, "wave.add", f"{name}: {opens_at} to {closes_at}")
+        return wave.id
+
+
+def _locked_for_edit(session: Session, wave_id: int, row_version: str) -> Wave:
+    """Return the wave if nobody changed it since the form was loaded, else raise Conflict."""
+    wave = session.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(wave_id)
+    if str(wave.row_version) != str(row_version):
+        raise Conflict(
+            "Someone else changed this wave while you were editing it. "
+            "Its current details are shown below: check them and try again."
+        )
+    return wave
+
+
+def update(
+    actor: User,
+    wave_id: int,
+    row_version: str,
+    name: str,
+    survey_id: int,
+    opens_at: datetime,
+    closes_at: datetime,
+    cadence: str,
+    now: datetime,
+) -> None:
+    """Change a draft wave; a launched wave may only be extended, closed early or re-cadenced."""
+    with write_transaction() as session:
+        wave = _locked_for_edit(session, wave_id, row_version)
+        name = _check(session, name, survey_id, opens_at, closes_at, cadence, wave_id)
+        if wave.launched_at is not None:
+            if (name, survey_id, opens_at) != (wave.name, wave.survey_id, wave.opens_at):
+                raise Invalid(
+                    "", "This wave has been launched: only its closing time and repeat can change"
+                )
+            if closes_at < now:
+                raise Invalid(
+                    "closes_at",
+                    "The closing time cannot be in the past; use “Close now” to close the wave",
+                )
+        before = f"{wave.opens_at} to {wave.closes_at}"
+        wave.name, wave.survey_id, wave.opens_at = name, survey_id, opens_at
+        wave.closes_at, wave.cadence = closes_at, cadence
+        audit.record(
+            session,
+            actor,
+            "wave.update",
+            f"{name}: {before} is now {opens_at} to {closes_at}, repeats {cadence or 'never'}",
+        )
+
+
+def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
+    """Lock thresholds and definition, snapshot the audience, and open a link per unit."""
     wave.launched_at = now
     wave.definition = questions.current_definition(session)
+    config = current_app.config
+    wave.anonymity_threshold = max(config["ANONYMITY_THRESHOLD"], config["ANONYMITY_FLOOR"])
+    wave.comment_threshold = config["COMMENT_THRESHOLD"]
     for unit in session.scalars(select(Unit).where(Unit.retired.is_(False))):
         session.add(
             WaveUnit(
@@ -50,11 +197,149 @@ def launch(session: Session, wave: Wave, now: datetime) -> None:
                 headcount=unit.headcount,
             )
         )
+        session.add(TeamLink(wave_id=wave.id, unit_id=unit.id, token=tokens.new_token()))
     session.flush()
 
 
+def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
+    """Launch a draft wave after checking it has questions, units and a future close."""
+    with write_transaction() as session:
+        wave = _locked_for_edit(session, wave_id, row_version)
+        if wave.launched_at is not None:
+            raise Invalid("", "This wave has already been launched")
+        if not wave.survey.items:
+            raise Invalid("", "The survey has no questions yet: add some before launching")
+        if not session.scalar(
+            select(func.count()).select_from(Unit).where(Unit.retired.is_(False))
+        ):
+            raise Invalid("", "There are no units yet: add or import units before launching")
+        if wave.closes_at <= now:
+            raise Invalid("", "The closing time has passed: set a later one before launching")
+        launch_wave(session, wave, now)
+        audit.record(
+            session,
+            actor,
+            "wave.launch",
+            f"{wave.name} (anonymity threshold {wave.anonymity_threshold})",
+        )
+
+
+def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
+    """Close an open wave early."""
+    with write_transaction() as session:
+        wave = _locked_for_edit(session, wave_id, row_version)
+        if status(wave, now) not in ("open", "scheduled"):
+            raise Invalid("", "Only an open or scheduled wave can be closed")
+        wave.closes_at = max(now, wave.opens_at + timedelta(seconds=1))
+        audit.record(session, actor, "wave.close", f"{wave.name} closed early")
+
+
+def tick(now: datetime) -> list[str]:
+    """Create and launch the next wave of each recurring series that is due; return their names.
+
+    A series' next wave is made once its predecessor has opened, so staff links for it exist
+    before it opens. Safe to run as often as you like (cron every few minutes).
+    """
+    created = []
+    with write_transaction() as session:
+        due = session.scalars(
+            select(Wave).where(
+                Wave.cadence != "",
+                Wave.launched_at.is_not(None),
+                Wave.opens_at <= now,
+                ~Wave.next.any(),
+            )
+        ).all()
+        for wave in due:
+            opens = next_opening(wave.opens_at, wave.cadence)
+            name, n = f"{wave.survey.name} {opens:%Y-%m-%d}", 2
+            while session.scalar(select(Wave.id).where(Wave.name == name)) is not None:
+                name, n = f"{wave.survey.name} {opens:%Y-%m-%d} ({n})", n + 1
+            following = create_wave(
+                session,
+                wave.survey,
+                name,
+                opens,
+                opens + (wave.closes_at - wave.opens_at),
+                wave.cadence,
+                wave,
+            )
+            launch_wave(session, following, now)
+            audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
+            created.append(name)
+    return created
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A unit's team link in a wave, and how many invitations it has."""
+
+    unit_id: int
+    path: str
+    token: str
+    active: bool
+    invitations: int
+
+
+def links(wave_id: int) -> list[LinkRow]:
+    """Return the team link and invitation count of every unit in a launched wave."""
+    invited = dict(
+        db.session.execute(
+            select(Invitation.unit_id, func.count())
+            .where(Invitation.wave_id == wave_id)
+            .group_by(Invitation.unit_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(WaveUnit.unit_id, WaveUnit.path, TeamLink.token, TeamLink.active)
+        .join(
+            TeamLink,
+            (TeamLink.wave_id == WaveUnit.wave_id) & (TeamLink.unit_id == WaveUnit.unit_id),
+        )
+        .where(WaveUnit.wave_id == wave_id)
+        .order_by(WaveUnit.path)
+    ).all()
+    return [LinkRow(r.unit_id, r.path, r.token, r.active, invited.get(r.unit_id, 0)) for r in rows]
+
+
+def invitation_totals(wave_id: int) -> tuple[int, int]:
+    """Return how many single-use links a wave has, and how many have been used."""
+    issued, used = db.session.execute(
+        select(func.count(), func.count().filter(Invitation.used)).where(
+            Invitation.wave_id == wave_id
+        )
+    ).one()
+    return issued, used
+
+
+def response_total(wave_id: int) -> int:
+    """Return how many responses a wave has (shown only through the anonymity rules)."""
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.wave_id == wave_id)
+        )
+        or 0
+    )
+
+
+def set_team_link(actor: User, wave_id: int, unit_id: int, active: bool) -> LinkRow:
+    """Switch a unit's team link on or off."""
+    with write_transaction() as session:
+        link = session.scalar(
+            select(TeamLink).where(TeamLink.wave_id == wave_id, TeamLink.unit_id == unit_id)
+        )
+        if link is None:
+            raise NotFound(unit_id)
+        link.active = active
+        path = session.scalar(
+            select(WaveUnit.path).where(WaveUnit.wave_id == wave_id, WaveUnit.unit_id == unit_id)
+        )
+        audit.record(session, actor, "link.team", f"{path}: team link {'on' if active else 'off'}")
+    return next(row for row in links(wave_id) if row.unit_id == unit_id)
+
+
 def team_link(session: Session, wave: Wave, unit: Unit) -> str:
-    """Return the unit's open link for the wave, creating it on first use."""
+    """Return the unit's open link for the wave, creating it if the unit joined late."""
     link = session.scalar(
         select(TeamLink).where(TeamLink.wave_id == wave.id, TeamLink.unit_id == unit.id)
     )
@@ -81,3 +366,25 @@ def issue_invitations(session: Session, wave: Wave, unit: Unit, count: int) -> l
         ],
     )
     return issued
+
+
+def invite(
+    actor: User, wave_id: int, unit_id: int, count: int, now: datetime
+) -> tuple[str, list[str]]:
+    """Issue invitations for a unit of a launched, not yet closed wave; return path and tokens."""
+    with write_transaction() as session:
+        wave = session.get(Wave, wave_id)
+        if wave is None:
+            raise NotFound(wave_id)
+        if status(wave, now) not in ("scheduled", "open"):
+            raise Invalid("", "Links can only be made for a launched wave that has not closed")
+        path = session.scalar(
+            select(WaveUnit.path).where(WaveUnit.wave_id == wave_id, WaveUnit.unit_id == unit_id)
+        )
+        if path is None:
+            raise Invalid("unit_id", "Choose a unit from this wave's audience")
+        issued = issue_invitations(session, wave, session.get_one(Unit, unit_id), count)
+        audit.record(
+            session, actor, "link.invitations", f"{wave.name}: {count} single-use links for {path}"
+        )
+    return path, issued

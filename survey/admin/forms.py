@@ -1,0 +1,214 @@
+"""Admin forms. Each validates on the server; messages say what to do, beside the field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from survey.models import ActionStatus, Kind, Role
+from survey.services.units import UnitRow
+
+TOP_LEVEL = SelectChoice("", "None (top level)")
+
+
+def unit_choices(rows: list[UnitRow], blank: SelectChoice | None = None) -> list[SelectChoice]:
+    """Return units as select choices, indented by depth, retired ones left out."""
+    choices = [blank] if blank else []
+    return choices + [
+        SelectChoice(str(r.id), "\u2003" * r.depth + r.name) for r in rows if not r.retired
+    ]
+
+
+def optional_id(value: str | None) -> int | None:
+    """Coerce a select value to an id, with '' meaning none."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UnitForm(FlaskForm):
+    """Add or edit a unit."""
+
+    name = StringField("Name", validators=[InputRequired("Enter a name"), Length(max=120)])
+    parent_id = SelectField("Part of", coerce=optional_id, validate_choice=True)
+    headcount = IntegerField(
+        "Headcount",
+        validators=[
+            InputRequired("Enter the number of people, 0 or more"),
+            NumberRange(0, 1_000_000, "Enter a whole number from 0 to 1,000,000"),
+        ],
+    )
+
+
+class ImportForm(FlaskForm):
+    """Upload a units CSV."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import")])
+
+
+class UserForm(FlaskForm):
+    """Create or edit a user."""
+
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter an email address"),
+            Email("Enter an email address like name@council.gov.uk"),
+            Length(max=254),
+        ],
+    )
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice(Role.ADMIN.value, "Admin: everything"),
+            SelectChoice(Role.ANALYST.value, "Analyst: read-only insights and aggregate exports"),
+            SelectChoice(Role.MANAGER.value, "Manager: insights for their own units"),
+        ],
+    )
+    unit_id = SelectField("Unit (for managers)", coerce=optional_id)
+    active = BooleanField("Account is active", default=True)
+
+
+class QuestionForm(FlaskForm):
+    """Add or edit a question in the bank."""
+
+    code = StringField(
+        "Code",
+        validators=[
+            InputRequired("Enter a short code"),
+            Length(max=64),
+            Regexp(
+                r"^[a-z][a-z0-9_]*$",
+                message="Use lower-case letters, digits and _ only, starting with a letter",
+            ),
+        ],
+    )
+    text = TextAreaField(
+        "Question", validators=[InputRequired("Enter the question"), Length(max=500)]
+    )
+    hint = StringField("Hint (optional)", validators=[Optional(), Length(max=500)])
+    kind = SelectField(
+        "Answer type",
+        choices=[
+            SelectChoice(Kind.SCALE5.value, "Agreement, 1 to 5"),
+            SelectChoice(Kind.SCALE11.value, "Scale, 0 to 10"),
+            SelectChoice(Kind.SINGLE.value, "One choice"),
+            SelectChoice(Kind.MULTI.value, "Several choices"),
+            SelectChoice(Kind.TEXT.value, "Free text"),
+        ],
+    )
+    dimension = StringField(
+        "Dimension (optional)",
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[a-z][a-z0-9_]*$", message="Use lower-case letters, digits and _ only"),
+        ],
+    )
+    options = TextAreaField(
+        "Choices, one per line (for one or several choices)",
+        validators=[Optional(), Length(max=4000)],
+    )
+    required = BooleanField("An answer is required", default=True)
+
+
+class SurveyForm(FlaskForm):
+    """Name a new survey."""
+
+    name = StringField("Survey name", validators=[InputRequired("Enter a name"), Length(max=120)])
+
+
+class AddItemForm(FlaskForm):
+    """Add a bank question to a survey."""
+
+    question_version_id = SelectField("Question", coerce=int)
+
+
+class WaveForm(FlaskForm):
+    """Create or edit a wave."""
+
+    row_version = HiddenField()
+    name = StringField("Name", validators=[InputRequired("Enter a name"), Length(max=80)])
+    survey_id = SelectField("Survey", coerce=int)
+    opens_at = DateTimeLocalField(
+        "Opens (UTC)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter when the wave opens")],
+    )
+    closes_at = DateTimeLocalField(
+        "Closes (UTC)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter when the wave closes")],
+    )
+    cadence = SelectField(
+        "Repeats",
+        choices=[
+            SelectChoice("", "Does not repeat"),
+            SelectChoice("weekly", "Weekly"),
+            SelectChoice("fortnightly", "Fortnightly"),
+            SelectChoice("monthly", "Monthly"),
+            SelectChoice("quarterly", "Quarterly"),
+        ],
+    )
+
+
+class InvitationForm(FlaskForm):
+    """Generate single-use invitation links for one unit."""
+
+    unit_id = SelectField("Unit", coerce=int)
+    count = IntegerField(
+        "Number of links",
+        validators=[
+            InputRequired("Enter how many links to make"),
+            NumberRange(1, 5000, "Enter a number from 1 to 5,000"),
+        ],
+    )
+
+
+class DefinitionForm(FlaskForm):
+    """Write a new version of the definition of the change."""
+
+    based_on = HiddenField()
+    text = TextAreaField(
+        "Definition",
+        validators=[
+            InputRequired("Enter the definition"),
+            Length(min=20, max=4000, message="Write 20 to 4,000 characters"),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """Record a "you said, we did" action."""
+
+    wave_id = SelectField("Wave", coerce=int)
+    unit_id = SelectField("For", coerce=optional_id)
+    text = TextAreaField(
+        "What we did", validators=[InputRequired("Describe the action"), Length(max=1000)]
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice(ActionStatus.PLANNED.value, "Planned"),
+            SelectChoice(ActionStatus.IN_PROGRESS.value, "In progress"),
+            SelectChoice(ActionStatus.DONE.value, "Done"),
+        ],
+    )
+    published = BooleanField("Show to staff at the start of the next pulse")

@@ -1,0 +1,168 @@
+"""Waves: schedule, launch, close early, extend; and hand out team links and invitations."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from survey import aggregation
+from survey.admin import bp
+from survey.admin.forms import InvitationForm, WaveForm
+from survey.exports import filename, rows_to_csv
+from survey.models import Wave, utcnow
+from survey.services import surveys, waves
+from survey.services.problems import Conflict, Invalid, NotFound
+from survey.web import changed
+
+
+def _wave(wave_id: int) -> Wave:
+    try:
+        return waves.get(wave_id)
+    except NotFound:
+        abort(404)
+
+
+def _form(wave: Wave | None = None, posted: bool = False) -> WaveForm:
+    form = WaveForm(obj=None if posted else wave)
+    form.survey_id.choices = [SelectChoice(s.id, s.name) for s in surveys.listing()]
+    return form
+
+
+def _invite_form(wave: Wave) -> InvitationForm:
+    form = InvitationForm()
+    form.unit_id.choices = [SelectChoice(row.unit_id, row.path) for row in waves.links(wave.id)]
+    return form
+
+
+def _detail(
+    wave: Wave,
+    form: WaveForm,
+    problem: str | None = None,
+    status: int = 200,
+    invite_form: InvitationForm | None = None,
+) -> tuple[str, int]:
+    """Render the wave page with its forms, links and counts."""
+    issued, used = waves.invitation_totals(wave.id)
+    responses = aggregation.released_count(waves.response_total(wave.id), wave.anonymity_threshold)
+    page = render_template(
+        "admin/wave.html",
+        wave=wave,
+        form=form,
+        problem=problem,
+        status=waves.status(wave, utcnow()),
+        links=waves.links(wave.id),
+        invite_form=invite_form or _invite_form(wave),
+        issued=issued,
+        used=used,
+        responses=responses,
+        survey=surveys.get(wave.survey_id),
+    )
+    return page, status
+
+
+@bp.route("/waves", endpoint="waves", methods=["GET", "POST"])
+def waves_page() -> object:
+    """List waves and schedule a new one."""
+    form = _form(posted=request.method == "POST")
+    if form.validate_on_submit():
+        try:
+            wave_id = waves.create(
+                current_user,
+                form.name.data,
+                form.survey_id.data,
+                form.opens_at.data,
+                form.closes_at.data,
+                form.cadence.data,
+            )
+        except Invalid as problem:
+            form[problem.field].errors.append(problem.message)
+        else:
+            flash("Wave saved as a draft. Launch it when it is ready.")
+            return redirect(url_for("admin.wave", wave_id=wave_id), 303)
+    status = 422 if form.errors else 200
+    return render_template("admin/waves.html", form=form, rows=waves.listing(utcnow())), status
+
+
+@bp.route("/waves/<int:wave_id>", methods=["GET", "POST"])
+def wave(wave_id: int) -> object:
+    """Show a wave; save its details, launch it or close it early."""
+    wave = _wave(wave_id)
+    if request.method == "GET":
+        return _detail(wave, _form(wave))
+    form = _form(wave, posted=True)
+    action = request.form.get("action", "save")
+    try:
+        if action == "launch":
+            waves.launch(current_user, wave_id, form.row_version.data, utcnow())
+            flash("Launched. Team links are ready below; make single-use links if you need them.")
+        elif action == "close":
+            waves.close_now(current_user, wave_id, form.row_version.data, utcnow())
+            flash("The wave is closed.")
+        elif form.validate_on_submit():
+            waves.update(
+                current_user,
+                wave_id,
+                form.row_version.data,
+                form.name.data,
+                form.survey_id.data,
+                form.opens_at.data,
+                form.closes_at.data,
+                form.cadence.data,
+                utcnow(),
+            )
+            flash("Saved.")
+        else:
+            return _detail(wave, form, status=422)
+    except Conflict as conflict:
+        fresh = waves.get(wave_id)
+        return _detail(fresh, _form(fresh), problem=str(conflict), status=409)
+    except Invalid as problem:
+        if problem.field:
+            form[problem.field].errors.append(problem.message)
+        return _detail(wave, form, problem=None if problem.field else problem.message, status=422)
+    return redirect(url_for("admin.wave", wave_id=wave_id), 303)
+
+
+@bp.post("/waves/<int:wave_id>/team-links/<int:unit_id>")
+def team_link(wave_id: int, unit_id: int) -> object:
+    """Switch a unit's open team link on or off."""
+    _wave(wave_id)
+    try:
+        row = waves.set_team_link(current_user, wave_id, unit_id, request.form.get("active") == "1")
+    except NotFound:
+        abort(404)
+    return changed(
+        "admin/_team_link_row.html",
+        url_for("admin.wave", wave_id=wave_id),
+        wave_id=wave_id,
+        row=row,
+    )
+
+
+@bp.post("/waves/<int:wave_id>/invitations")
+def invitations(wave_id: int) -> object:
+    """Make single-use links for a unit and download them once, as CSV for a mail merge."""
+    wave = _wave(wave_id)
+    form = _invite_form(wave)
+    if form.validate_on_submit():
+        try:
+            path, issued = waves.invite(
+                current_user, wave_id, form.unit_id.data, form.count.data, utcnow()
+            )
+        except Invalid as problem:
+            if problem.field:
+                form[problem.field].errors.append(problem.message)
+            return _detail(wave, _form(wave), None if problem.field else problem.message, 422, form)
+        base = request.host_url.rstrip("/")
+        rows = ((path, base + url_for("respond.pulse", prefix="i", token=t)) for t in issued)
+        return Response(
+            rows_to_csv(("unit_path", "link"), rows),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": "attachment; filename="
+                + filename("invitations", wave.name, path.rsplit(" > ", 1)[-1]),
+                "Cache-Control": "no-store",
+            },
+        )
+    return _detail(wave, _form(wave), status=422, invite_form=form)

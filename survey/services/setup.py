@@ -1,0 +1,47 @@
+"""Where an installation stands: what exists, what is running, and what to set up next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import Question, Survey, Unit, User, Wave
+from survey.services import waves
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """Counts of each kind of thing, the current waves, and the next step."""
+
+    units: int
+    questions: int
+    surveys: int
+    users: int
+    running: list[waves.WaveRow]
+    next_step: str
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def state(now: datetime) -> SetupState:
+    """Return the installation's state."""
+    counts = {m.__name__: _count(m) for m in (Unit, Question, Survey, User, Wave)}
+    running = [w for w in waves.listing(now) if w.status in ("draft", "scheduled", "open")]
+    if not counts["Unit"]:
+        step = "units"
+    elif not counts["Survey"]:
+        step = "surveys"
+    elif not counts["Wave"]:
+        step = "waves"
+    elif not any(w.status in ("scheduled", "open") for w in waves.listing(now)):
+        step = "launch"
+    else:
+        step = "links"
+    return SetupState(
+        counts["Unit"], counts["Question"], counts["Survey"], counts["User"], running, step
+    )
