@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.extensions import db
-from tests.helpers import Org, build_org
+from tests.helpers import Org, build_org, make_accounts, sign_in
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -118,3 +118,17 @@ def org(app: Flask) -> Org:
     """Return a small organisation with the default pulse open now and links to answer it."""
     with app.app_context():
         return build_org(app, opens=-timedelta(days=1), closes=timedelta(days=6))
+
+
+@pytest.fixture
+def accounts(app: Flask, org: Org) -> None:
+    """Create an admin, an analyst and a manager (of Team B)."""
+    make_accounts(app)
+
+
+@pytest.fixture
+def admin(app: Flask, accounts: None) -> FlaskClient:
+    """Return a client signed in as an admin."""
+    client = app.test_client()
+    sign_in(client, "admin")
+    return client

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Response, Wave, utcnow
+from survey.models import Response, Role, Unit, Wave, utcnow
 from survey.services import questions, units, waves
 from survey.services.pulses import Item, Pulse, load_pulse
+from survey.services.users import set_user
 
 TEAM_PATH = "Test Council > Operations > Team A"
 
@@ -80,7 +81,7 @@ def good_answers(org: Org) -> dict[str, list[str]]:
     return answers
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" type="hidden" value="([^"]+)"')
 
 
@@ -122,3 +123,41 @@ class Respondent:
     def submit(self, answers: dict[str, list[str]]):
         """Send the whole pulse from the review screen."""
         return self.post("submit", "review", answers)
+
+
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "admin": ("admin@test.org", Role.ADMIN),
+    "analyst": ("analyst@test.org", Role.ANALYST),
+    "manager": ("manager@test.org", Role.MANAGER),
+}
+
+
+def make_accounts(app: Flask) -> None:
+    """Create one user per role; the manager looks after Team B."""
+    with app.app_context(), write_transaction() as session:
+        team_b = session.scalars(select(Unit).where(Unit.name == "Team B")).one()
+        for email, role in ACCOUNTS.values():
+            set_user(session, email, PASSWORD, role, team_b if role is Role.MANAGER else None)
+
+
+def csrf_from(client: FlaskClient, url: str) -> str:
+    """Return the CSRF token of a page's first form."""
+    return CSRF.search(client.get(url).get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+
+
+def sign_in(client: FlaskClient, who: str, password: str = PASSWORD):
+    """Sign in as one of ACCOUNTS and return the response."""
+    token = csrf_from(client, "/login")
+    return client.post(
+        "/login", data={"csrf_token": token, "email": ACCOUNTS[who][0], "password": password}
+    )
+
+
+def post(
+    client: FlaskClient, url: str, data: dict | None = None, htmx: bool = False, **kwargs: object
+):
+    """Post a form with a valid CSRF token, as a page load or as htmx."""
+    token = csrf_from(client, "/admin/")
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(url, data={"csrf_token": token, **(data or {})}, headers=headers, **kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from survey.formtext import AppForm
 from survey.models import ActionStatus, Kind, Role
 from survey.services.units import UnitRow
 
@@ -43,7 +43,7 @@ def optional_id(value: str | None) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
-class UnitForm(FlaskForm):
+class UnitForm(AppForm):
     """Add or edit a unit."""
 
     name = StringField("Name", validators=[InputRequired("Enter a name"), Length(max=120)])
@@ -57,13 +57,13 @@ class UnitForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     """Upload a units CSV."""
 
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import")])
 
 
-class UserForm(FlaskForm):
+class UserForm(AppForm):
     """Create or edit a user."""
 
     email = EmailField(
@@ -86,7 +86,7 @@ class UserForm(FlaskForm):
     active = BooleanField("Account is active", default=True)
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AppForm):
     """Add or edit a question in the bank."""
 
     code = StringField(
@@ -129,19 +129,19 @@ class QuestionForm(FlaskForm):
     required = BooleanField("An answer is required", default=True)
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(AppForm):
     """Name a new survey."""
 
     name = StringField("Survey name", validators=[InputRequired("Enter a name"), Length(max=120)])
 
 
-class AddItemForm(FlaskForm):
+class AddItemForm(AppForm):
     """Add a bank question to a survey."""
 
     question_version_id = SelectField("Question", coerce=int)
 
 
-class WaveForm(FlaskForm):
+class WaveForm(AppForm):
     """Create or edit a wave."""
 
     row_version = HiddenField()
@@ -169,7 +169,7 @@ class WaveForm(FlaskForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     """Generate single-use invitation links for one unit."""
 
     unit_id = SelectField("Unit", coerce=int)
@@ -182,7 +182,7 @@ class InvitationForm(FlaskForm):
     )
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(AppForm):
     """Write a new version of the definition of the change."""
 
     based_on = HiddenField()
@@ -195,7 +195,7 @@ class DefinitionForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """Record a "you said, we did" action."""
 
     wave_id = SelectField("Wave", coerce=int)

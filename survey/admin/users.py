@@ -23,10 +23,10 @@ def _form(**kwargs: object) -> UserForm:
 def users_page() -> object:
     """List users and invite a new one, showing their one-time password once."""
     form = _form()
-    password = None
+    invited = password = None
     if form.validate_on_submit():
         try:
-            password = users.invite(
+            invited, password = users.invite(
                 current_user, form.email.data, Role(form.role.data), form.unit_id.data
             )
         except Invalid as problem:
@@ -36,7 +36,7 @@ def users_page() -> object:
         "admin/users.html",
         form=form,
         rows=users.listing(),
-        invited=form.email.data if password else None,
+        invited=invited,
         password=password,
     ), status
 

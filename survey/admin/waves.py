@@ -155,7 +155,7 @@ def invitations(wave_id: int) -> object:
                 form[problem.field].errors.append(problem.message)
             return _detail(wave, _form(wave), None if problem.field else problem.message, 422, form)
         base = request.host_url.rstrip("/")
-        rows = ((path, base + url_for("respond.pulse", prefix="i", token=t)) for t in issued)
+        rows = [(path, base + url_for("respond.pulse", prefix="i", token=t)) for t in issued]
         return Response(
             rows_to_csv(("unit_path", "link"), rows),
             mimetype="text/csv",

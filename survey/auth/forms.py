@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
+from survey.formtext import AppForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(AppForm):
     """E-mail and password."""
 
     email = EmailField(

@@ -10,6 +10,7 @@ from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from survey.formtext import AppForm
 from survey.models import Kind
 from survey.services import tokens
 from survey.services.pulses import Item, Pulse
@@ -30,36 +31,9 @@ REQUIRED_MESSAGE = {
     Kind.TEXT: "Enter an answer",
 }
 
-ONE = "Choose one of the answers shown"
-ONLY = "Choose only from the answers shown"
-# WTForms' own wording is for developers; staff get plain English beside the field.
-PLAIN_MESSAGES = {
-    "Not a valid choice.": ONE,
-    "Invalid Choice: could not coerce.": ONE,
-    "'%(value)s' is not a valid choice for this field.": ONLY,
-    "'%(value)s' are not valid choices for this field.": ONLY,
-    "Invalid choice(s): one or more data inputs could not be coerced.": ONLY,
-}
 
-
-class PlainMessages:
-    """WTForms translations object that swaps technical messages for plain ones."""
-
-    def gettext(self, string: str) -> str:
-        """Return the plain message for `string`."""
-        return PLAIN_MESSAGES.get(string, string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """Return the plain message for the singular or plural form."""
-        return self.gettext(singular if n == 1 else plural)
-
-
-class PulseFormBase(FlaskForm):
+class PulseFormBase(AppForm):
     """Fields every pulse form has besides its questions."""
-
-    class Meta:
-        def get_translations(self, form: Any) -> PlainMessages:
-            return PlainMessages()
 
     nonce = HiddenField(validators=[InputRequired(), Regexp(tokens.NONCE_PATTERN)])
 

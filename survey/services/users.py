@@ -76,8 +76,8 @@ def _check(
     return email
 
 
-def invite(actor: User, email: str, role: Role, unit_id: int | None) -> str:
-    """Create a user with a one-time password, returned once to hand over, never stored plain."""
+def invite(actor: User, email: str, role: Role, unit_id: int | None) -> tuple[str, str]:
+    """Create a user; return their e-mail as stored and a one-time password to hand over."""
     password = secrets.token_urlsafe(12)
     with write_transaction() as session:
         email = _check(session, email, role, unit_id, None)
@@ -90,7 +90,7 @@ def invite(actor: User, email: str, role: Role, unit_id: int | None) -> str:
             )
         )
         audit.record(session, actor, "user.add", f"Added {email} as {role.value}")
-    return password
+    return email, password
 
 
 def update(
