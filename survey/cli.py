@@ -10,14 +10,16 @@ from sqlalchemy import select
 
 from survey.database import write_transaction
 from survey.models import Role, Unit, utcnow
-from survey.services import demo, units, users, waves
+from survey.services import demo, questions, units, users, waves
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create or upgrade the database schema to the latest migration."""
+    """Create or upgrade the schema, and install the default pulse if the bank is empty."""
     upgrade()
+    with write_transaction() as session:
+        questions.ensure_default_survey(session)
     click.echo("Database is up to date.")
 
 

@@ -19,12 +19,16 @@ from tests.helpers import Org, build_org, make_accounts, sign_in
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Fail at once in CI when the PostgreSQL half of the suite would be missing."""
-    if IN_CI and not PG_URL:
-        raise pytest.UsageError("CI must run the suite on PostgreSQL too: set TEST_DATABASE_URL")
+    if IN_CI and not (PG_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "CI must run the PostgreSQL and Redis suites too: set "
+            "TEST_DATABASE_URL and TEST_REDIS_URL (scripts/test does)"
+        )
 
 
 _skipped: list[str] = []

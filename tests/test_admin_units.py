@@ -72,7 +72,11 @@ def test_inline_rename_returns_the_row(app: Flask, admin: FlaskClient, org: Org)
     reply = post(
         admin,
         f"/admin/units/{team}/edit",
-        {"name": "Team Alpha", "parent_id": parent, "headcount": "41"},
+        {
+            f"unit{team}-name": "Team Alpha",
+            f"unit{team}-parent_id": parent,
+            f"unit{team}-headcount": "41",
+        },
         htmx=True,
     )
     assert reply.status_code == 200
@@ -86,7 +90,11 @@ def test_unit_cannot_move_inside_itself(app: Flask, admin: FlaskClient, org: Org
     reply = post(
         admin,
         f"/admin/units/{operations}/edit",
-        {"name": "Operations", "parent_id": team, "headcount": "0"},
+        {
+            f"unit{operations}-name": "Operations",
+            f"unit{operations}-parent_id": team,
+            f"unit{operations}-headcount": "0",
+        },
     )
     assert reply.status_code == 422
     assert "cannot move inside itself" in reply.get_data(as_text=True)

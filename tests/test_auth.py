@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import time
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
 
+from survey import create_app
 from survey.database import write_transaction
 from survey.models import User
-from tests.helpers import ACCOUNTS, csrf_from, sign_in
+from tests.conftest import REDIS_URL, _empty_tables
+from tests.helpers import ACCOUNTS, build_org, csrf_from, make_accounts, sign_in
 
 
 def test_admin_signs_in_and_lands_on_overview(client: FlaskClient, accounts: None) -> None:
@@ -125,3 +129,44 @@ def test_next_only_leads_to_our_own_pages(
         },
     )
     assert reply.headers["Location"] == landing
+
+
+def test_throttling_state_can_live_in_redis(database_url: str) -> None:
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set (scripts/test sets it; CI fails on this skip)")
+    import redis
+
+    prefix = f"cp-test-{secrets.token_hex(4)}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": prefix,
+        }
+    )
+    try:
+        with app.app_context():
+            build_org(app, -timedelta(days=1), timedelta(days=1))
+        make_accounts(app)
+        client = app.test_client()
+        statuses = [sign_in(client, "admin", "wrong password!").status_code for _ in range(6)]
+        assert statuses[-1] == 429
+        # A second app (another worker or host) sharing the store sees the same count.
+        twin = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test",
+                "RATELIMIT_STORAGE_URI": REDIS_URL,
+                "RATELIMIT_KEY_PREFIX": prefix,
+            }
+        )
+        assert sign_in(twin.test_client(), "admin").status_code == 429
+    finally:
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
+        with app.app_context():
+            _empty_tables()

@@ -14,7 +14,8 @@ from survey.web import changed, page_or_fragment
 
 def _form(unit: units.UnitRow | None = None) -> UnitForm:
     """Return a unit form whose parent choices are the current tree."""
-    form = UnitForm(obj=unit) if unit else UnitForm()
+    # Each row's inline form gets its own prefix, so ids stay unique beside the add form.
+    form = UnitForm(obj=unit, prefix=f"unit{unit.id}") if unit else UnitForm()
     form.parent_id.choices = unit_choices(units.tree(), TOP_LEVEL)
     return form
 
