@@ -13,6 +13,7 @@ from itsdangerous.timed import TimestampSigner
 
 from survey import create_app
 from survey.database import write_transaction
+from survey.extensions import db
 from survey.models import User
 from tests.conftest import REDIS_URL, _empty_tables
 from tests.helpers import ACCOUNTS, build_org, csrf_from, make_accounts, sign_in
@@ -137,6 +138,7 @@ def test_throttling_state_can_live_in_redis(database_url: str) -> None:
     import redis
 
     prefix = f"cp-test-{secrets.token_hex(4)}"
+    twins: list[Flask] = []
     app = create_app(
         {
             "TESTING": True,
@@ -154,19 +156,25 @@ def test_throttling_state_can_live_in_redis(database_url: str) -> None:
         statuses = [sign_in(client, "admin", "wrong password!").status_code for _ in range(6)]
         assert statuses[-1] == 429
         # A second app (another worker or host) sharing the store sees the same count.
-        twin = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test",
-                "RATELIMIT_STORAGE_URI": REDIS_URL,
-                "RATELIMIT_KEY_PREFIX": prefix,
-            }
+        twins.append(
+            create_app(
+                {
+                    "TESTING": True,
+                    "SQLALCHEMY_DATABASE_URI": database_url,
+                    "SECRET_KEY": "test",
+                    "RATELIMIT_STORAGE_URI": REDIS_URL,
+                    "RATELIMIT_KEY_PREFIX": prefix,
+                }
+            )
         )
-        assert sign_in(twin.test_client(), "admin").status_code == 429
+        assert sign_in(twins[0].test_client(), "admin").status_code == 429
     finally:
         store = redis.Redis.from_url(REDIS_URL)
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
+        store.close()
         with app.app_context():
             _empty_tables()
+        for each in (app, *twins):
+            with each.app_context():
+                db.engine.dispose()
