@@ -62,26 +62,33 @@ def _action_form(**kwargs: object) -> ActionForm:
     return form
 
 
+def _save_action(form: ActionForm, action_id: int | None) -> bool:
+    """Save the action a valid form describes; put any refusal beside its field."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        actions.save(
+            current_user,
+            action_id,
+            form.wave_id.data,
+            form.unit_id.data,
+            form.text.data,
+            ActionStatus(form.status.data),
+            form.published.data,
+        )
+    except Invalid as problem:
+        form[problem.field].errors.append(problem.message)
+        return False
+    flash("Action saved.")
+    return True
+
+
 @bp.route("/actions", endpoint="actions", methods=["GET", "POST"])
 def actions_page() -> object:
     """List actions and record a new one."""
     form = _action_form()
-    if form.validate_on_submit():
-        try:
-            actions.save(
-                current_user,
-                None,
-                form.wave_id.data,
-                form.unit_id.data,
-                form.text.data,
-                ActionStatus(form.status.data),
-                form.published.data,
-            )
-        except Invalid as problem:
-            form[problem.field].errors.append(problem.message)
-        else:
-            flash("Action recorded.")
-            return redirect(url_for("admin.actions"), 303)
+    if _save_action(form, None):
+        return redirect(url_for("admin.actions"), 303)
     status = 422 if form.errors else 200
     return render_template("admin/actions.html", form=form, rows=actions.listing()), status
 
@@ -104,21 +111,7 @@ def action_edit(action_id: int) -> object:
             "published": action.published,
         }
     )
-    if form.validate_on_submit():
-        try:
-            actions.save(
-                current_user,
-                action_id,
-                form.wave_id.data,
-                form.unit_id.data,
-                form.text.data,
-                ActionStatus(form.status.data),
-                form.published.data,
-            )
-        except Invalid as problem:
-            form[problem.field].errors.append(problem.message)
-        else:
-            flash("Action saved.")
-            return redirect(url_for("admin.actions"), 303)
+    if _save_action(form, action_id):
+        return redirect(url_for("admin.actions"), 303)
     status = 422 if form.errors else 200
     return render_template("admin/action_edit.html", form=form, action_id=action_id), status

@@ -13,6 +13,18 @@ from survey.services.problems import Invalid, NotFound
 from survey.web import page_or_fragment
 
 
+def _draft(form: QuestionForm) -> questions.QuestionDraft:
+    """Return what the editor says about a question, apart from its code."""
+    return questions.QuestionDraft(
+        form.text.data or "",
+        form.hint.data or "",
+        Kind(form.kind.data),
+        form.dimension.data or "",
+        form.required.data,
+        form.options.data or "",
+    )
+
+
 @bp.get("/questions", endpoint="questions")
 def questions_page() -> object:
     """List the bank; the search box narrows it as you type (htmx) or on submit."""
@@ -31,16 +43,7 @@ def question_new() -> object:
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            questions.create(
-                current_user,
-                form.code.data,
-                form.text.data,
-                form.hint.data or "",
-                Kind(form.kind.data),
-                form.dimension.data or "",
-                form.required.data,
-                form.options.data or "",
-            )
+            questions.create(current_user, form.code.data, _draft(form))
         except Invalid as problem:
             form[problem.field].errors.append(problem.message)
         else:
@@ -73,16 +76,7 @@ def question_edit(question_id: int) -> object:
     form.code.data = version.question.code  # the code names the question for ever
     if form.validate_on_submit():
         try:
-            new = questions.edit(
-                current_user,
-                question_id,
-                form.text.data,
-                form.hint.data or "",
-                Kind(form.kind.data),
-                form.dimension.data or "",
-                form.required.data,
-                form.options.data or "",
-            )
+            new = questions.edit(current_user, question_id, _draft(form))
         except Invalid as problem:
             form[problem.field].errors.append(problem.message)
         else:

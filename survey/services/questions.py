@@ -179,52 +179,45 @@ def parse_options(kind: Kind, text: str) -> list[Option]:
     return options
 
 
-def create(
-    actor: User,
-    code: str,
-    text: str,
-    hint: str,
-    kind: Kind,
-    dimension: str,
-    required: bool,
-    options: str,
-) -> int:
+@dataclass(frozen=True)
+class QuestionDraft:
+    """What the question editor sends: everything about a question except its code."""
+
+    text: str
+    hint: str
+    kind: Kind
+    dimension: str
+    required: bool
+    options: str
+
+
+def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
+    """Write a draft onto a version."""
+    version.text, version.hint, version.kind = draft.text.strip(), draft.hint.strip(), draft.kind
+    version.dimension, version.required = draft.dimension or "", draft.required
+    version.options = parse_options(draft.kind, draft.options)
+
+
+def create(actor: User, code: str, draft: QuestionDraft) -> int:
     """Add a custom question to the bank and return its id."""
     with write_transaction() as session:
         if session.scalar(select(Question.id).where(Question.code == code)) is not None:
             raise Invalid("code", "A question with this code already exists")
         question = Question(code=code)
-        version = QuestionVersion(
-            question=question,
-            version=1,
-            text=text.strip(),
-            hint=hint.strip(),
-            kind=kind,
-            dimension=dimension or "",
-            required=required,
-        )
-        version.options = parse_options(kind, options)
+        version = QuestionVersion(question=question, version=1)
+        _apply(version, draft)
         session.add(question)
         session.flush()
-        audit.record(session, actor, "question.add", f"{code}: {text.strip()}")
+        audit.record(session, actor, "question.add", f"{code}: {version.text}")
         return question.id
 
 
-def edit(
-    actor: User,
-    question_id: int,
-    text: str,
-    hint: str,
-    kind: Kind,
-    dimension: str,
-    required: bool,
-    options: str,
-) -> bool:
+def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
     """Change a question; return True when a new version was made to keep old answers intact."""
     with write_transaction() as session:
         current = latest(question_id)
         frozen = session.scalar(select(_frozen(current.id)))
-        new_options = parse_options(kind, options)
+        parse_options(draft.kind, draft.options)  # refuse bad choices before touching anything
         if frozen:
             version = QuestionVersion(question_id=question_id, version=current.version + 1)
             session.add(version)
@@ -233,9 +226,7 @@ def edit(
             for option in list(version.options):
                 session.delete(option)
             session.flush()
-        version.text, version.hint, version.kind = text.strip(), hint.strip(), kind
-        version.dimension, version.required = dimension or "", required
-        version.options = new_options
+        _apply(version, draft)
         session.flush()
         if frozen:
             # Surveys no launched wave uses follow the new wording; launched ones keep theirs.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Kind, QuestionVersion, Survey, SurveyItem, User, Wave
-from survey.services import audit, questions
+from survey.services import audit, names, questions
 from survey.services.problems import Invalid, NotFound
 from survey.services.pulses import Pulse, build_pulse_items
 
@@ -185,9 +185,7 @@ def copy(actor: User, survey_id: int) -> int:
     """Copy a survey (locked or not) under a new name and return the copy's id."""
     original = get(survey_id)
     with write_transaction() as session:
-        name, n = f"{original.name} (copy)", 2
-        while session.scalar(select(Survey.id).where(Survey.name == name)) is not None:
-            name, n = f"{original.name} (copy {n})", n + 1
+        name = names.unique(session, Survey.name, f"{original.name} (copy)")
         survey = Survey(name=name)
         session.add(survey)
         session.flush()

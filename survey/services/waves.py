@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Response, Survey, TeamLink, Unit, User, Wave, WaveUnit
-from survey.services import audit, questions, tokens, units
+from survey.services import audit, names, questions, tokens, units
 from survey.services.problems import Conflict, Invalid, NotFound
 
 CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
@@ -252,9 +252,7 @@ def tick(now: datetime) -> list[str]:
         ).all()
         for wave in due:
             opens = next_opening(wave.opens_at, wave.cadence)
-            name, n = f"{wave.survey.name} {opens:%Y-%m-%d}", 2
-            while session.scalar(select(Wave.id).where(Wave.name == name)) is not None:
-                name, n = f"{wave.survey.name} {opens:%Y-%m-%d} ({n})", n + 1
+            name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
             following = create_wave(
                 session,
                 wave.survey,
