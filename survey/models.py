@@ -209,6 +209,8 @@ class Wave(db.Model):
     anonymity_threshold: Mapped[int] = mapped_column(Integer)
     comment_threshold: Mapped[int] = mapped_column(Integer)
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("definition.id"))
+    # Who is asked: this unit and everything below it; None means the whole organisation.
+    audience_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     # The wave this one follows in a recurring series.
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))
     # Optimistic locking: two admins editing one wave cannot silently overwrite each other.

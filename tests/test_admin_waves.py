@@ -50,6 +50,7 @@ def wave_form(app: Flask, wave_id: int, **changes: str) -> dict:
             "opens_at": wave.opens_at.strftime("%Y-%m-%dT%H:%M"),
             "closes_at": wave.closes_at.strftime("%Y-%m-%dT%H:%M"),
             "cadence": wave.cadence,
+            "audience_unit_id": str(wave.audience_unit_id or ""),
         } | changes
 
 
@@ -232,3 +233,28 @@ def test_team_link_can_be_switched_off(client: FlaskClient, admin: FlaskClient, 
     assert reply.status_code == 200
     assert "Switch on" in reply.get_data(as_text=True)
     assert client.get(f"/t/{org.team_token}").status_code == 410
+
+
+def test_audience_is_one_unit_and_everything_below_it(
+    app: Flask, admin: FlaskClient, org: Org
+) -> None:
+    with app.app_context():
+        operations = db.session.scalars(select(Unit.id).where(Unit.name == "Operations")).one()
+    wave_id = draft(app, admin, audience_unit_id=str(operations))
+    post(
+        admin,
+        f"/admin/waves/{wave_id}",
+        wave_form(app, wave_id, action="launch", audience_unit_id=str(operations)),
+    )
+    with app.app_context():
+        snapshot = db.session.execute(
+            select(WaveUnit.path, WaveUnit.parent_unit_id)
+            .where(WaveUnit.wave_id == wave_id)
+            .order_by(WaveUnit.path)
+        ).all()
+    assert [path for path, _ in snapshot] == [
+        "Test Council > Operations",
+        "Test Council > Operations > Team A",
+        "Test Council > Operations > Team B",
+    ]
+    assert snapshot[0].parent_unit_id is None  # the audience is the top of the wave's tree

@@ -178,3 +178,21 @@ def test_throttling_state_can_live_in_redis(database_url: str) -> None:
         for each in (app, *twins):
             with each.app_context():
                 db.engine.dispose()
+
+
+def test_manager_lands_on_their_account_with_their_scope(
+    client: FlaskClient, accounts: None
+) -> None:
+    reply = sign_in(client, "manager")
+    assert reply.headers["Location"] == "/account"
+    page = client.get("/account").get_data(as_text=True)
+    assert "Test Council &gt; Operations &gt; Team B" in page
+    assert "Manager" in page
+
+
+def test_throttled_sign_in_gets_a_plain_page(client: FlaskClient, accounts: None) -> None:
+    for _ in range(5):
+        sign_in(client, "admin", password="wrong password!")
+    page = sign_in(client, "admin", password="wrong password!")
+    assert page.status_code == 429
+    assert "Too many attempts" in page.get_data(as_text=True)

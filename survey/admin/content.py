@@ -7,13 +7,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
-from survey.admin.forms import ActionForm, DefinitionForm, unit_choices
+from survey.admin.forms import EVERYONE, ActionForm, DefinitionForm, unit_choices
 from survey.models import ActionStatus, utcnow
 from survey.services import actions, definitions, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import page_or_fragment
-
-EVERYONE = SelectChoice("", "Everyone")
 
 
 @bp.route("/definition", endpoint="definition", methods=["GET", "POST"])

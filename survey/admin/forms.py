@@ -28,6 +28,7 @@ from survey.models import ActionStatus, Kind, Role
 from survey.services.units import UnitRow
 
 TOP_LEVEL = SelectChoice("", "None (top level)")
+EVERYONE = SelectChoice("", "Everyone")
 
 
 def unit_choices(rows: list[UnitRow], blank: SelectChoice | None = None) -> list[SelectChoice]:
@@ -157,6 +158,7 @@ class WaveForm(AppForm):
         format="%Y-%m-%dT%H:%M",
         validators=[InputRequired("Enter when the wave closes")],
     )
+    audience_unit_id = SelectField("Audience", coerce=optional_id)
     cadence = SelectField(
         "Repeats",
         choices=[

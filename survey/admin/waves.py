@@ -8,10 +8,10 @@ from wtforms.fields.choices import SelectChoice
 
 from survey import aggregation
 from survey.admin import bp
-from survey.admin.forms import InvitationForm, WaveForm
+from survey.admin.forms import EVERYONE, InvitationForm, WaveForm, unit_choices
 from survey.exports import filename, rows_to_csv
 from survey.models import Wave, utcnow
-from survey.services import surveys, waves
+from survey.services import surveys, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import changed
 
@@ -26,7 +26,20 @@ def _wave(wave_id: int) -> Wave:
 def _form(wave: Wave | None = None, posted: bool = False) -> WaveForm:
     form = WaveForm(obj=None if posted else wave)
     form.survey_id.choices = [SelectChoice(s.id, s.name) for s in surveys.listing()]
+    form.audience_unit_id.choices = unit_choices(units.tree(), EVERYONE)
     return form
+
+
+def _draft(form: WaveForm) -> waves.WaveDraft:
+    """Return what the wave form says."""
+    return waves.WaveDraft(
+        form.name.data or "",
+        form.survey_id.data,
+        form.opens_at.data,
+        form.closes_at.data,
+        form.cadence.data or "",
+        form.audience_unit_id.data,
+    )
 
 
 def _invite_form(wave: Wave) -> InvitationForm:
@@ -67,14 +80,7 @@ def waves_page() -> object:
     form = _form(posted=request.method == "POST")
     if form.validate_on_submit():
         try:
-            wave_id = waves.create(
-                current_user,
-                form.name.data,
-                form.survey_id.data,
-                form.opens_at.data,
-                form.closes_at.data,
-                form.cadence.data,
-            )
+            wave_id = waves.create(current_user, _draft(form))
         except Invalid as problem:
             form[problem.field].errors.append(problem.message)
         else:
@@ -100,17 +106,7 @@ def wave(wave_id: int) -> object:
             waves.close_now(current_user, wave_id, form.row_version.data, utcnow())
             flash("The wave is closed.")
         elif form.validate_on_submit():
-            waves.update(
-                current_user,
-                wave_id,
-                form.row_version.data,
-                form.name.data,
-                form.survey_id.data,
-                form.opens_at.data,
-                form.closes_at.data,
-                form.cadence.data,
-                utcnow(),
-            )
+            waves.update(current_user, wave_id, form.row_version.data, _draft(form), utcnow())
             flash("Saved.")
         else:
             return _detail(wave, form, status=422)

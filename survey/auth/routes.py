@@ -21,8 +21,8 @@ def _account_key() -> str:
 
 
 def home_for(role: Role) -> str:
-    """Return where a user lands after signing in."""
-    return url_for("admin.dashboard")
+    """Return where a user lands after signing in: the overview for admins, else their account."""
+    return url_for("admin.dashboard" if role is Role.ADMIN else "auth.account")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,6 +44,13 @@ def login() -> object:
         form.form_errors.append(SIGN_IN_FAILED)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.get("/account")
+@login_required
+def account() -> str:
+    """Show who is signed in, their role and the units they may see."""
+    return render_template("auth/account.html", scope=accounts.scope_path(current_user))
 
 
 @bp.post("/logout")

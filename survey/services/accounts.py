@@ -41,3 +41,10 @@ def end_sessions(user_id: int) -> None:
     """End every session of a user, so an old cookie replayed later is refused."""
     with write_transaction() as session:
         session.get_one(User, user_id).session_token = secrets.token_hex(16)
+
+
+def scope_path(user: User) -> str:
+    """Return the path of the unit a user's view is limited to, or '' for the whole organisation."""
+    from survey.services.units import get
+
+    return get(user.unit_id).path if user.unit_id is not None else ""

@@ -69,26 +69,34 @@ def get(wave_id: int) -> Wave:
     return wave
 
 
-def _check(
-    session: Session,
-    name: str,
-    survey_id: int,
-    opens_at: datetime,
-    closes_at: datetime,
-    cadence: str,
-    wave_id: int | None,
-) -> str:
+@dataclass(frozen=True)
+class WaveDraft:
+    """What the wave form says: name, survey, window, repeat and audience."""
+
+    name: str
+    survey_id: int
+    opens_at: datetime
+    closes_at: datetime
+    cadence: str = ""
+    audience_unit_id: int | None = None
+
+
+def _check(session: Session, draft: WaveDraft, wave_id: int | None) -> str:
     """Return the cleaned name or raise Invalid for the first rule broken."""
-    name = " ".join(name.split())
+    name = " ".join(draft.name.split())
     clash = session.scalar(select(Wave.id).where(Wave.name == name))
     if clash is not None and clash != wave_id:
         raise Invalid("name", "There is already a wave with this name")
-    if session.get(Survey, survey_id) is None:
+    if session.get(Survey, draft.survey_id) is None:
         raise Invalid("survey_id", "Choose a survey from the list")
-    if closes_at <= opens_at:
+    if draft.closes_at <= draft.opens_at:
         raise Invalid("closes_at", "The closing time must be after the opening time")
-    if cadence and cadence not in CADENCES:
+    if draft.cadence and draft.cadence not in CADENCES:
         raise Invalid("cadence", "Choose how often the wave repeats")
+    if draft.audience_unit_id is not None:
+        audience = session.get(Unit, draft.audience_unit_id)
+        if audience is None or audience.retired:
+            raise Invalid("audience_unit_id", "Choose a unit that is not retired")
     return name
 
 
@@ -118,16 +126,20 @@ def create_wave(
     return wave
 
 
-def create(
-    actor: User, name: str, survey_id: int, opens_at: datetime, closes_at: datetime, cadence: str
-) -> int:
+def create(actor: User, draft: WaveDraft) -> int:
     """Add a draft wave and return its id."""
     with write_transaction() as session:
-        name = _check(session, name, survey_id, opens_at, closes_at, cadence, None)
+        name = _check(session, draft, None)
         wave = create_wave(
-            session, session.get_one(Survey, survey_id), name, opens_at, closes_at, cadence
+            session,
+            session.get_one(Survey, draft.survey_id),
+            name,
+            draft.opens_at,
+            draft.closes_at,
+            draft.cadence,
         )
-        audit.record(session, actor, "wave.add", f"{name}: {opens_at} to {closes_at}")
+        wave.audience_unit_id = draft.audience_unit_id
+        audit.record(session, actor, "wave.add", f"{name}: {draft.opens_at} to {draft.closes_at}")
         return wave.id
 
 
@@ -144,40 +156,51 @@ def _locked_for_edit(session: Session, wave_id: int, row_version: str) -> Wave:
     return wave
 
 
-def update(
-    actor: User,
-    wave_id: int,
-    row_version: str,
-    name: str,
-    survey_id: int,
-    opens_at: datetime,
-    closes_at: datetime,
-    cadence: str,
-    now: datetime,
-) -> None:
+def update(actor: User, wave_id: int, row_version: str, draft: WaveDraft, now: datetime) -> None:
     """Change a draft wave; a launched wave may only be extended, closed early or re-cadenced."""
     with write_transaction() as session:
         wave = _locked_for_edit(session, wave_id, row_version)
-        name = _check(session, name, survey_id, opens_at, closes_at, cadence, wave_id)
+        name = _check(session, draft, wave_id)
         if wave.launched_at is not None:
-            if (name, survey_id, opens_at) != (wave.name, wave.survey_id, wave.opens_at):
+            fixed = (wave.name, wave.survey_id, wave.opens_at, wave.audience_unit_id)
+            if (name, draft.survey_id, draft.opens_at, draft.audience_unit_id) != fixed:
                 raise Invalid(
                     "", "This wave has been launched: only its closing time and repeat can change"
                 )
-            if closes_at < now:
+            if draft.closes_at < now:
                 raise Invalid(
                     "closes_at",
                     "The closing time cannot be in the past; use “Close now” to close the wave",
                 )
         before = f"{wave.opens_at} to {wave.closes_at}"
-        wave.name, wave.survey_id, wave.opens_at = name, survey_id, opens_at
-        wave.closes_at, wave.cadence = closes_at, cadence
+        wave.name, wave.survey_id, wave.opens_at = name, draft.survey_id, draft.opens_at
+        wave.closes_at, wave.cadence = draft.closes_at, draft.cadence
+        wave.audience_unit_id = draft.audience_unit_id
         audit.record(
             session,
             actor,
             "wave.update",
-            f"{name}: {before} is now {opens_at} to {closes_at}, repeats {cadence or 'never'}",
+            f"{name}: {before} is now {draft.opens_at} to {draft.closes_at}, "
+            f"repeats {draft.cadence or 'never'}",
         )
+
+
+def _audience(session: Session, wave: Wave) -> list[Unit]:
+    """Return the active units a wave asks: its audience unit and all below it, or everyone."""
+    active = session.scalars(select(Unit).where(Unit.retired.is_(False))).all()
+    if wave.audience_unit_id is None:
+        return list(active)
+    by_id = {unit.id: unit for unit in active}
+
+    def inside(unit: Unit) -> bool:
+        node: Unit | None = unit
+        while node is not None:
+            if node.id == wave.audience_unit_id:
+                return True
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        return False
+
+    return [unit for unit in active if inside(unit)]
 
 
 def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
@@ -187,12 +210,14 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
     config = current_app.config
     wave.anonymity_threshold = max(config["ANONYMITY_THRESHOLD"], config["ANONYMITY_FLOOR"])
     wave.comment_threshold = config["COMMENT_THRESHOLD"]
-    for unit in session.scalars(select(Unit).where(Unit.retired.is_(False))):
+    for unit in _audience(session, wave):
+        # The audience unit is the top of the wave's own tree, so roll-ups stop there.
+        parent = None if unit.id == wave.audience_unit_id else unit.parent_id
         session.add(
             WaveUnit(
                 wave=wave,
                 unit_id=unit.id,
-                parent_unit_id=unit.parent_id,
+                parent_unit_id=parent,
                 path=units.path_of(unit),
                 headcount=unit.headcount,
             )
@@ -262,6 +287,7 @@ def tick(now: datetime) -> list[str]:
                 wave.cadence,
                 wave,
             )
+            following.audience_unit_id = wave.audience_unit_id
             launch_wave(session, following, now)
             audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
             created.append(name)
