@@ -40,8 +40,9 @@ def tune_sqlite(engine: Engine) -> None:
 def write_transaction() -> Iterator[Session]:
     """Run a block in its own transaction, committed at the end or rolled back on error."""
     session = db.session()
-    if session.in_transaction():
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         # End the read snapshot so the write starts fresh, holding SQLite's lock from BEGIN.
+        # PostgreSQL's read-committed transaction can simply carry on into the write.
         session.commit()
     token = _immediate.set(True)
     try:
