@@ -49,6 +49,16 @@ def test_small_group_hidden_with_its_next_smallest_sibling() -> None:
     assert agg.visible_units(totals, TREE, 5) == {0, 1, 2, 3}
 
 
+def test_hidden_group_cannot_be_recovered_through_a_grandchild() -> None:
+    # P has children H (direct 0, child C with 10) and G (1). Hiding H alone would leave
+    # P - C = G = 1 recoverable, so C is hidden too.
+    tree = {0: None, 1: 0, 2: 0, 3: 1}
+    totals = agg.roll_up({3: 10, 2: 1}, tree)
+    visible = agg.visible_units(totals, tree, 5)
+    assert visible == {0}
+    assert agg.uncovered(0, totals, visible, tree) == 11
+
+
 def test_nothing_extra_hidden_when_the_remainder_is_large_enough() -> None:
     totals = agg.roll_up({3: 10, 4: 6, 5: 8, 2: 20}, TREE)
     assert agg.visible_units(totals, TREE, 5) == {0, 1, 2, 3, 4, 5}
@@ -56,3 +66,86 @@ def test_nothing_extra_hidden_when_the_remainder_is_large_enough() -> None:
 
 def test_ancestors_nearest_first() -> None:
     assert agg.ancestors(4, TREE) == [4, 1, 0]
+
+
+def test_summary_of_a_distribution_by_hand() -> None:
+    # Answers 1, 2, 3, 3, 4, 4, 4, 5, 5, 5: mean 36/10, squared deviations sum to 16.4.
+    summary = agg.summarise({1: 1, 2: 1, 3: 2, 4: 3, 5: 3}, 5)
+    assert summary.n == 10
+    assert summary.mean == pytest.approx(3.6)
+    assert summary.sd == pytest.approx((16.4 / 9) ** 0.5)
+    assert summary.share.favourable == 6
+    # t(0.975, 9) = 2.2622; half-width 2.2622 * 1.3499 / sqrt(10) = 0.9657.
+    assert summary.mean_interval == pytest.approx((2.6343, 4.5657), abs=1e-4)
+    assert agg.summarise({}, 5) is None
+
+
+def test_two_proportion_test_by_hand() -> None:
+    # 30/60 then 45/60: pooled 0.625, se 0.08839, z 2.828, two-sided p 0.00468.
+    change = agg.compare_shares(agg.Share(60, 30), agg.Share(60, 45))
+    assert change.difference == pytest.approx(0.25)
+    assert change.p_value == pytest.approx(0.00468, abs=1e-5)
+    assert change.significant
+    assert not agg.compare_shares(agg.Share(20, 10), agg.Share(20, 12)).significant
+
+
+def test_welch_test_by_hand() -> None:
+    # Means 3.0 (sd 1.0, n 20) then 3.5 (sd 1.2, n 25): t 1.524 on 42.9 df, p 0.135.
+    before = agg.Summary(20, 3.0, 1.0, agg.Share(20, 8))
+    after = agg.Summary(25, 3.5, 1.2, agg.Share(25, 12))
+    change = agg.compare_means(before, after)
+    assert change.difference == pytest.approx(0.5)
+    assert change.p_value == pytest.approx(0.135, abs=0.002)
+    assert not change.significant
+
+
+def test_minimum_detectable_change_by_hand() -> None:
+    # (1.960 + 0.842) * sqrt(2 * 0.25 / 100) = 0.198: a team of 100 needs about 20 points.
+    assert agg.minimum_detectable_change(100) == pytest.approx(0.1981, abs=1e-4)
+    assert agg.minimum_detectable_change(10) > agg.minimum_detectable_change(100)
+
+
+def test_enps_by_hand() -> None:
+    # 5 promoters (9-10) and 2 detractors (0-6) of 10 people: +30.
+    assert agg.enps({10: 3, 9: 2, 8: 2, 7: 1, 6: 1, 3: 1}) == pytest.approx(30.0)
+    assert agg.enps({}) is None
+
+
+def test_barrier_is_the_first_adkar_step_at_or_below_three() -> None:
+    profile = agg.adkar_profile(
+        {"awareness": 3.6, "desire": 3.2, "knowledge": 2.9, "ability": 2.5, "reinforcement": 3.1}
+    )
+    assert profile.barrier == "knowledge"
+    assert profile.means == (3.6, 3.2, 2.9, 2.5, 3.1)
+    assert agg.adkar_profile({"awareness": 3.1, "desire": 3.0}).barrier == "desire"
+    assert agg.adkar_profile(dict.fromkeys(agg.ADKAR_STEPS, 4.0)).barrier is None
+
+
+@pytest.mark.parametrize(
+    ("reading", "aims", "decoys", "expected"),
+    [
+        ("new_ways", 3, 1, True),  # (3 - 1) / 3 = 2/3
+        ("better_services", 2, 0, True),
+        ("better_services", 2, 1, False),  # 1/3
+        ("cost_cutting", 3, 0, False),  # reads the change as cost cutting
+        (None, 3, 0, False),
+    ],
+)
+def test_demonstrated_understanding(
+    reading: str | None, aims: int, decoys: int, expected: bool
+) -> None:
+    assert agg.demonstrates_understanding(reading, aims, decoys, 3) is expected
+
+
+def test_understanding_shares_and_gap() -> None:
+    from survey.aggregation.indices import Respondent
+
+    people = [
+        Respondent(True, True, "new_ways"),
+        Respondent(True, False, "cost_cutting"),
+        Respondent(True, False, "cost_cutting"),
+        Respondent(False, False, "dont_know"),
+    ]
+    result = agg.understanding(people)
+    assert (result.claimed, result.demonstrated, result.cost_cutting) == (0.75, 0.25, 0.5)
+    assert result.gap == pytest.approx(0.5)
