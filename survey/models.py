@@ -323,3 +323,36 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TallyMark(db.Model):
+    """How many of a unit's responses in a wave (oldest first) the tallies include."""
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    counted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnswerTally(db.Model):
+    """How many responses of a unit in a wave gave one scale value or chose one option."""
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_version.id"), primary_key=True
+    )
+    # The scale value, or the option id for a choice question.
+    choice: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class UnderstandingTally(db.Model):
+    """How many responses of a unit in a wave share one combination of understanding facts."""
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    claims: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    demonstrates: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    # The "mainly about" option code, '' when unanswered.
+    reading: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

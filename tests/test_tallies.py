@@ -1,0 +1,120 @@
+"""Tallies equal a fresh count of the raw answers, and open waves only move in checkpoints."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
+from survey.services import tallies
+from tests.helpers import Org, Respondent, good_answers
+
+
+def raw_answer_counts(wave_ids: list[int]) -> dict:
+    """Count answers straight from the answer table, the slow way."""
+    rows = db.session.execute(
+        select(
+            Response.wave_id,
+            Response.unit_id,
+            Answer.question_version_id,
+            func.coalesce(Answer.value, Answer.option_id),
+            func.count(),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.wave_id.in_(wave_ids), Answer.text.is_(None))
+        .group_by(
+            Response.wave_id,
+            Response.unit_id,
+            Answer.question_version_id,
+            func.coalesce(Answer.value, Answer.option_id),
+        )
+    ).all()
+    counts: dict = defaultdict(dict)
+    for wave, unit, version, choice, n in rows:
+        counts[(wave, unit, version)][choice] = n
+    return dict(counts)
+
+
+def raw_readings(wave_ids: list[int]) -> Counter:
+    """Count "mainly about" answers per (wave, unit, option code) from the raw answers."""
+    rows = db.session.execute(
+        select(Response.wave_id, Response.unit_id, Option.code, func.count())
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Option, Option.id == Answer.option_id)
+        .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(Response.wave_id.in_(wave_ids), Question.code == "mainly_about")
+        .group_by(Response.wave_id, Response.unit_id, Option.code)
+    ).all()
+    return Counter({(w, u, code): n for w, u, code, n in rows})
+
+
+def test_tallies_equal_the_raw_answers_on_the_demo(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    now = utcnow()
+    with app.app_context():
+        closed = list(db.session.scalars(select(Wave.id).where(Wave.closes_at <= now)))
+        assert len(closed) == 6
+        tallies.refresh(closed, now)
+        assert tallies.answer_counts(closed) == raw_answer_counts(closed)
+        readings = Counter()
+        for (wave, unit), facts in tallies.understanding_counts(closed).items():
+            for (_claims, _shows, reading), n in facts.items():
+                if reading:
+                    readings[(wave, unit, reading)] += n
+        assert readings == raw_readings(closed)
+        # Reading again changes nothing: catching up is idempotent.
+        tallies.refresh(closed, now)
+        assert tallies.answer_counts(closed) == raw_answer_counts(closed)
+
+
+def test_open_wave_tallies_stop_at_the_last_checkpoint(app: Flask, client, org: Org) -> None:
+    for _ in range(7):
+        person = Respondent(client, f"/t/{org.team_token}")
+        person.open()
+        assert person.submit(good_answers(org)).status_code == 303
+    awareness = org.item("awareness").id
+    with app.app_context():
+        tallies.refresh([org.wave_id], utcnow())
+        counts = tallies.answer_counts([org.wave_id])
+        assert counts[(org.wave_id, org.unit_id, awareness)] == {4: 5}
+        for _ in range(3):
+            person = Respondent(client, f"/t/{org.team_token}")
+            person.open()
+            person.submit(good_answers(org))
+        tallies.refresh([org.wave_id], utcnow())
+        assert tallies.answer_counts([org.wave_id])[(org.wave_id, org.unit_id, awareness)] == {
+            4: 10
+        }
+        person = Respondent(client, f"/t/{org.team_token}")
+        person.open()
+        person.submit(good_answers(org))
+        tallies.refresh([org.wave_id], utcnow())
+        assert tallies.answer_counts([org.wave_id])[(org.wave_id, org.unit_id, awareness)] == {
+            4: 10
+        }
+        # Once the wave has closed, every response counts.
+        tallies.refresh([org.wave_id], utcnow() + timedelta(days=30))
+        assert tallies.answer_counts([org.wave_id])[(org.wave_id, org.unit_id, awareness)] == {
+            4: 11
+        }
+
+
+def test_understanding_facts_of_one_response(app: Flask, client, org: Org) -> None:
+    person = Respondent(client, f"/t/{org.team_token}")
+    person.open()
+    recognition = org.item("recognition")
+    aims = [str(c.id) for c in recognition.choices if c.code in ("outcomes", "joined_up")]
+    answers = good_answers(org) | {recognition.field: aims}
+    person.submit(answers)
+    with app.app_context():
+        tallies.refresh([org.wave_id], utcnow() + timedelta(days=30))
+        facts = tallies.understanding_counts([org.wave_id])[(org.wave_id, org.unit_id)]
+    # Agree (4) on awareness and knowledge claims understanding; "better services" and two of
+    # three aims with no decoy demonstrate it.
+    assert facts == Counter({(True, True, "better_services"): 1})
