@@ -42,9 +42,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey import cli
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
+    from survey.insights import bp as insights_bp
     from survey.respond import bp as respond_bp
 
-    for blueprint in (respond_bp, auth_bp, admin_bp):
+    for blueprint in (respond_bp, auth_bp, admin_bp, insights_bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     cli.init_app(app)

@@ -184,7 +184,7 @@ def test_manager_lands_on_their_account_with_their_scope(
     client: FlaskClient, accounts: None
 ) -> None:
     reply = sign_in(client, "manager")
-    assert reply.headers["Location"] == "/account"
+    assert reply.headers["Location"] == "/insights/"
     page = client.get("/account").get_data(as_text=True)
     assert "Test Council &gt; Operations &gt; Team B" in page
     assert "Manager" in page

@@ -22,7 +22,7 @@ def _account_key() -> str:
 
 def home_for(role: Role) -> str:
     """Return where a user lands after signing in: the overview for admins, else their account."""
-    return url_for("admin.dashboard" if role is Role.ADMIN else "auth.account")
+    return url_for("admin.dashboard" if role is Role.ADMIN else "insights.overview")
 
 
 @bp.route("/login", methods=["GET", "POST"])

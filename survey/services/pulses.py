@@ -34,6 +34,7 @@ class Item:
     kind: Kind
     required: bool
     choices: tuple[Choice, ...]
+    dimension: str = ""
 
     @property
     def field(self) -> str:
@@ -99,6 +100,7 @@ def build_pulse_items(survey: Survey) -> tuple[Item, ...]:
             kind=qv.kind,
             required=qv.required,
             choices=tuple(Choice(o.id, o.code, o.label, o.exclusive) for o in qv.options),
+            dimension=qv.dimension,
         )
         for qv in (item.question_version for item in survey.items)
     )

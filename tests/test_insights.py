@@ -1,0 +1,102 @@
+"""Insights screens on the demo: figures shown, small groups suppressed, scope enforced."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Role, Unit
+from survey.services.users import set_user
+from tests.helpers import PASSWORD, csrf_from
+
+SCREENS = [
+    "/insights/",
+    "/insights/heatmap",
+    "/insights/trends",
+    "/insights/definition",
+    "/insights/rates",
+]
+
+
+@pytest.fixture
+def demo(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context(), write_transaction() as session:
+        stuck = session.scalars(select(Unit).where(Unit.name == "Customer Services")).one()
+        set_user(session, "analyst@test.org", PASSWORD, Role.ANALYST)
+        set_user(session, "manager@test.org", PASSWORD, Role.MANAGER, stuck)
+
+
+def unit_id(app: Flask, name: str) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_from(client, "/login")
+    client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    return client
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_signed_out_visitors_go_to_sign_in(client: FlaskClient, demo: None, screen: str) -> None:
+    assert client.get(screen).status_code == 302
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_analyst_sees_every_screen(app: Flask, demo: None, screen: str) -> None:
+    reply = signed_in(app, "analyst@test.org").get(screen)
+    assert reply.status_code == 200
+    assert reply.headers["Cache-Control"] == "no-store"
+
+
+def test_htmx_filter_returns_the_results_fragment(app: Flask, demo: None) -> None:
+    reply = signed_in(app, "analyst@test.org").get(
+        "/insights/heatmap", headers={"HX-Request": "true"}
+    )
+    html = reply.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="results"')
+    assert "HX-Request" in reply.headers["Vary"]
+
+
+def test_stuck_team_shows_its_knowledge_barrier(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    parent = unit_id(app, "Customer Services")
+    html = client.get(f"/insights/heatmap?unit={parent}").get_data(as_text=True)
+    html = html[html.index('<div id="results"') :]
+    row = html[html.index("Revenues and Benefits") :]
+    row = row[: row.index("</tr>")]
+    assert "app-heat--barrier" in row
+    assert "(barrier point)" in row
+
+
+def test_too_small_team_is_suppressed_not_zero(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    parent = unit_id(app, "Environment")
+    html = client.get(f"/insights/heatmap?unit={parent}").get_data(as_text=True)
+    html = html[html.index('<div id="results"') :]
+    row = html[html.index("Parks") :]
+    row = row[: row.index("</tr>")]
+    assert "Suppressed" in row
+    assert "app-heat--" not in row
+
+
+def test_manager_sees_only_their_subtree(app: Flask, demo: None) -> None:
+    client = signed_in(app, "manager@test.org")
+    page = client.get("/insights/").get_data(as_text=True)
+    assert "Customer Services" in page
+    assert "Adults, Health and Wellbeing" not in page
+    outside = unit_id(app, "Adult Social Care")
+    assert client.get(f"/insights/heatmap?unit={outside}").status_code == 404
+
+
+def test_unknown_filters_are_404_not_500(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    for query in ("wave=999999", "unit=999999", "measure=salary", "wave=abc"):
+        assert client.get(f"/insights/trends?{query}").status_code in (200, 404), query
+    assert client.get("/insights/trends?measure=salary").status_code == 404
