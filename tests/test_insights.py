@@ -64,6 +64,14 @@ def test_htmx_filter_returns_the_results_fragment(app: Flask, demo: None) -> Non
     assert "HX-Request" in reply.headers["Vary"]
 
 
+def heatmap_row(client: FlaskClient, parent: int, name: str) -> str:
+    """Return the heatmap results' table row for a unit, under `parent`."""
+    html = client.get(f"/insights/heatmap?unit={parent}").get_data(as_text=True)
+    html = html[html.index('<div id="results"') :]
+    row = html[html.index(name) :]
+    return row[: row.index("</tr>")]
+
+
 def test_stuck_team_shows_its_knowledge_barrier(app: Flask, demo: None) -> None:
     client = signed_in(app, "analyst@test.org")
     parent = unit_id(app, "Customer Services")

@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import User
+from survey.services import units
 
 # Checked when no account matches, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -45,6 +46,4 @@ def end_sessions(user_id: int) -> None:
 
 def scope_path(user: User) -> str:
     """Return the path of the unit a user's view is limited to, or '' for the whole organisation."""
-    from survey.services.units import get
-
-    return get(user.unit_id).path if user.unit_id is not None else ""
+    return units.get(user.unit_id).path if user.unit_id is not None else ""
