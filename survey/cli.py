@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
 from survey.models import Role, Unit, utcnow
@@ -45,22 +45,12 @@ def create_user_command(email: str, role: str, unit_path: str, password: str) ->
     click.echo(f"User {email.strip().lower()} is ready ({role}).")
 
 
-def _unit(session: object, path: str) -> Unit:
+def _unit(session: Session, path: str) -> Unit:
     """Return the existing unit at `path` or fail with a message."""
-    parent_id = None
-    unit = None
-    for name in (n.strip() for n in path.split(units.SEPARATOR)):
-        unit = session.scalar(  # type: ignore[attr-defined]
-            select(Unit).where(
-                Unit.name == name,
-                Unit.parent_id.is_(parent_id) if parent_id is None else Unit.parent_id == parent_id,
-            )
-        )
-        if unit is None:
-            raise users.UserError(f"there is no unit called {path!r}")
-        parent_id = unit.id
-    assert unit is not None
-    return unit
+    row = units.find(path)
+    if row is None:
+        raise users.UserError(f"there is no unit called {path!r}")
+    return session.get_one(Unit, row.id)
 
 
 @click.command("demo")

@@ -6,7 +6,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from survey import aggregation
 from survey.admin import bp
 from survey.admin.forms import EVERYONE, InvitationForm, WaveForm, unit_choices
 from survey.exports import filename, rows_to_csv
@@ -57,7 +56,7 @@ def _detail(
 ) -> tuple[str, int]:
     """Render the wave page with its forms, links and counts."""
     issued, used = waves.invitation_totals(wave.id)
-    responses = aggregation.released_count(waves.response_total(wave.id), wave.anonymity_threshold)
+    responses = waves.released_responses(wave)
     page = render_template(
         "admin/wave.html",
         wave=wave,

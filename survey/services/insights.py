@@ -93,14 +93,14 @@ def launched_waves(survey_id: int | None = None) -> list[Wave]:
     return list(db.session.scalars(query))
 
 
-def scope(user: User, tree: dict[int, int | None]) -> set[int]:
-    """Return the units of a wave's tree that a user may look at."""
-    if user.role is not Role.MANAGER:
+def scope(user: User | None, tree: dict[int, int | None]) -> set[int]:
+    """Return the units of a wave's tree that a user (None: staff) may look at."""
+    if user is None or user.role is not Role.MANAGER:
         return set(tree)
     return {u for u in tree if user.unit_id in agg.ancestors(u, tree)}
 
 
-def view(wave: Wave, user: User, now: datetime) -> WaveView:
+def view(wave: Wave, user: User | None, now: datetime) -> WaveView:
     """Return one wave's figures for every unit the user may see, suppressed by the rules."""
     tallies.refresh([wave.id], now)
     snapshot = db.session.execute(

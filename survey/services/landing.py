@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from survey import aggregation
 from survey.extensions import db
-from survey.models import Action, Answer, QuestionVersion, Response, Wave, WaveUnit
+from survey.models import Action, Wave, utcnow
+from survey.services import insights
 from survey.services.pulses import Link, Pulse
 
 HEADLINE_DIMENSION = "knowledge"
@@ -20,7 +21,7 @@ class Headline:
 
     wave_name: str
     area: str
-    share: aggregation.Share
+    share: insights.Figure
 
 
 @dataclass(frozen=True)
@@ -50,50 +51,21 @@ def recap(link: Link, pulse: Pulse) -> Recap:
     wave = previous_wave(pulse)
     if wave is None:
         return Recap(None, ())
-    audience = db.session.execute(
-        select(WaveUnit.unit_id, WaveUnit.parent_unit_id, WaveUnit.path).where(
-            WaveUnit.wave_id == wave.id
-        )
-    ).all()
-    tree = {row.unit_id: row.parent_unit_id for row in audience}
-    names = {row.unit_id: row.path.rsplit(" > ", 1)[-1] for row in audience}
-    area = aggregation.ancestors(link.unit_id, tree) if link.unit_id in tree else []
-    return Recap(_headline(wave, tree, names, area), _actions(wave, area))
+    # Staff see the organisation-wide results, through the same rules as every insights screen.
+    view = insights.view(wave, None, utcnow())
+    area = aggregation.ancestors(link.unit_id, view.tree) if link.unit_id in view.tree else []
+    return Recap(_headline(view, area), _actions(wave, area))
 
 
-def _headline(
-    wave: Wave, tree: aggregation.Tree, names: dict[int, str], area: list[int]
-) -> Headline | None:
+def _headline(view: insights.WaveView, area: list[int]) -> Headline | None:
     """Return the headline for the nearest unit of the area whose figure may be shown."""
-    direct = dict(
-        db.session.execute(
-            select(Response.unit_id, func.count())
-            .where(Response.wave_id == wave.id)
-            .group_by(Response.unit_id)
-        ).all()
-    )
-    visible = aggregation.visible_units(
-        aggregation.roll_up(direct, tree), tree, wave.anonymity_threshold
-    )
-    shown = next((unit for unit in area if unit in visible), None)
+    shown = next((unit for unit in area if unit in view.visible), None)
     if shown is None:
         return None
-    below = {unit for unit in tree if shown in aggregation.ancestors(unit, tree)}
-    values = db.session.scalars(
-        select(Answer.value)
-        .join(Response, Response.id == Answer.response_id)
-        .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
-        .where(
-            Response.wave_id == wave.id,
-            Response.unit_id.in_(below),
-            QuestionVersion.dimension == HEADLINE_DIMENSION,
-            Answer.value.is_not(None),
-        )
-    ).all()
-    share = aggregation.favourable_share(values, 5)
-    if share is None or share.n < wave.anonymity_threshold:
+    figure = view.figure(shown, HEADLINE_DIMENSION)
+    if figure.suppressed:
         return None
-    return Headline(wave.name, names[shown], share)
+    return Headline(view.wave.name, view.name(shown), figure)
 
 
 def _actions(wave: Wave, area: list[int]) -> tuple[str, ...]:

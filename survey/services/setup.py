@@ -31,14 +31,15 @@ def _count(model: type) -> int:
 def state(now: datetime) -> SetupState:
     """Return the installation's state."""
     counts = {m.__name__: _count(m) for m in (Unit, Question, Survey, User, Wave)}
-    running = [w for w in waves.listing(now) if w.status in ("draft", "scheduled", "open")]
+    every = waves.listing(now)
+    running = [w for w in every if w.status in ("draft", "scheduled", "open")]
     if not counts["Unit"]:
         step = "units"
     elif not counts["Survey"]:
         step = "surveys"
     elif not counts["Wave"]:
         step = "waves"
-    elif not any(w.status in ("scheduled", "open") for w in waves.listing(now)):
+    elif not any(w.status in ("scheduled", "open") for w in every):
         step = "launch"
     else:
         step = "links"

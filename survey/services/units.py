@@ -96,6 +96,12 @@ def get(unit_id: int) -> UnitRow:
     return row
 
 
+def find(path: str) -> UnitRow | None:
+    """Return the unit at a path such as "A > B > C", or None when there is none."""
+    wanted = SEPARATOR.join(name.strip() for name in path.split(SEPARATOR.strip()))
+    return next((row for row in tree() if row.path == wanted), None)
+
+
 def _check_name(session: Session, name: str, parent_id: int | None, unit_id: int | None) -> str:
     """Return the cleaned name, or raise Invalid if it is empty, too long or taken."""
     name = " ".join(name.split())

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from survey.aggregation import released_count
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Response, Survey, TeamLink, Unit, User, Wave, WaveUnit
@@ -336,14 +337,12 @@ def invitation_totals(wave_id: int) -> tuple[int, int]:
     return issued, used
 
 
-def response_total(wave_id: int) -> int:
-    """Return how many responses a wave has (shown only through the anonymity rules)."""
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(Response).where(Response.wave_id == wave_id)
-        )
-        or 0
+def released_responses(wave: Wave) -> int | None:
+    """Return how many responses a wave has, or None while that is under its threshold."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
     )
+    return released_count(total or 0, wave.anonymity_threshold)
 
 
 def set_team_link(actor: User, wave_id: int, unit_id: int, active: bool) -> LinkRow:
