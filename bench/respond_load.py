@@ -23,8 +23,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
+from bench.databases import database_url
 from bench.loadgen import Client, Stats, timed
 from survey import create_app
 from survey.database import write_transaction
@@ -38,10 +39,6 @@ CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 NONCE = re.compile(rb'name="nonce" type="hidden" value="([^"]+)"')
 TEAMS = 20
 TARGETS = {"submit_ratio": 0.20, "submit_p99_ms": 100.0, "pulses_per_s": 150.0}
-PG_ADMIN_URL = os.environ.get(
-    "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-PG_BENCH_DB = "changepulse_bench"
 
 
 def free_port() -> int:
@@ -49,18 +46,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def database_url(backend: str, folder: Path) -> str:
-    """Return an empty database of the given backend."""
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'bench.sqlite'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
 
 
 def prepare(url: str) -> tuple[list[str], Pulse]:

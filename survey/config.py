@@ -22,6 +22,9 @@ class Defaults:
     ANONYMITY_THRESHOLD = 5
     ANONYMITY_FLOOR = 3
     COMMENT_THRESHOLD = 10
+    # Theme -> words and phrases ("cut*" matches any word starting "cut"); None: the built-in
+    # lexicon in survey/aggregation/comments.py. A JSON object in FLASK_COMMENT_THEMES also works.
+    COMMENT_THEMES: ClassVar[dict[str, list[str]] | None] = None
 
     # The CSRF token lives as long as the session: a respondent who pauses mid-pulse keeps going.
     WTF_CSRF_TIME_LIMIT = None
@@ -78,6 +81,12 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["SECRET_KEY"] = secret_key(app)
+    themes = app.config["COMMENT_THEMES"]
+    if themes is not None and not (
+        isinstance(themes, dict)
+        and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in themes.values())
+    ):
+        raise ValueError("COMMENT_THEMES must map each theme to a list of words and phrases")
     floor = app.config["ANONYMITY_FLOOR"]
     if app.config["ANONYMITY_THRESHOLD"] < floor:
         raise ValueError(f"ANONYMITY_THRESHOLD may not be below the floor of {floor}")

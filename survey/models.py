@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -215,6 +216,9 @@ class Wave(db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))
     # Optimistic locking: two admins editing one wave cannot silently overwrite each other.
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The closing time the tallies were completed against: while it still holds they need no
+    # catch-up. Written outside the ORM, so it never bumps row_version under an admin's edit.
+    tallies_final_for: Mapped[datetime | None] = mapped_column(DateTime)
 
     survey: Mapped[Survey] = relationship()
     definition: Mapped[Definition | None] = relationship()
@@ -334,7 +338,8 @@ class TallyMark(db.Model):
 
 
 class AnswerTally(db.Model):
-    """How many responses of a unit in a wave gave one scale value or chose one option."""
+    """How many responses of a unit and the units below it in a wave gave one scale value or
+    chose one option."""
 
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
@@ -346,8 +351,22 @@ class AnswerTally(db.Model):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class CommentNote(db.Model):
+    """A free-text answer released to insights (open waves: at a checkpoint), with its tone."""
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id"), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    sentiment: Mapped[float] = mapped_column(Float)
+    # Random, so comments are listed in an order that says nothing of when they were written.
+    shuffle: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (db.Index("ix_comment_note_wave_unit", "wave_id", "unit_id", "shuffle"),)
+
+
 class UnderstandingTally(db.Model):
-    """How many responses of a unit in a wave share one combination of understanding facts."""
+    """How many responses of a unit and the units below it in a wave share one combination of
+    understanding facts."""
 
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,20 @@ class Page:
         return self.number < self.pages
 
 
+def _clamp(total: int, number: int, per_page: int) -> tuple[int, int]:
+    """Return the number of pages and the requested page number brought within them."""
+    pages = max(1, -(-total // per_page))
+    return pages, min(max(1, number), pages)
+
+
 def paginate(query: Select, total: int, number: int, per_page: int = PER_PAGE) -> Page:
     """Return page `number` (1-based, clamped to the range) of `query`."""
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    pages, number = _clamp(total, number, per_page)
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(list(rows), number, pages, total)
+
+
+def page_of(items: Sequence[Any], number: int, per_page: int = PER_PAGE) -> Page:
+    """Return page `number` (1-based, clamped to the range) of a list already in memory."""
+    pages, number = _clamp(len(items), number, per_page)
+    return Page(list(items[(number - 1) * per_page : number * per_page]), number, pages, len(items))

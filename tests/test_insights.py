@@ -18,6 +18,7 @@ SCREENS = [
     "/insights/heatmap",
     "/insights/trends",
     "/insights/definition",
+    "/insights/comments",
     "/insights/rates",
 ]
 
@@ -108,3 +109,38 @@ def test_unknown_filters_are_404_not_500(app: Flask, demo: None) -> None:
     for query in ("wave=999999", "unit=999999", "measure=salary", "wave=abc"):
         assert client.get(f"/insights/trends?{query}").status_code in (200, 404), query
     assert client.get("/insights/trends?measure=salary").status_code == 404
+
+
+def test_trends_compare_units_side_by_side(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    units = [unit_id(app, n) for n in ("Customer Services", "Contact Centre", "Environment")]
+    query = f"unit={units[0]}&compare={units[1]}&compare={units[2]}&measure=right_change"
+    html = client.get(f"/insights/trends?{query}").get_data(as_text=True)
+    results = html[html.index('<div id="results"') :]
+    # One line and one data table per unit, named in a legend.
+    assert results.count('class="app-chart__line') == 3
+    for path in ("Customer Services", "Customer Services &gt; Contact Centre", "Environment"):
+        assert (
+            f"by wave: Riverside Council &gt; Place and Resources &gt; {path}</caption>" in results
+        )
+    assert '<ul class="govuk-list app-legend"' in results
+    assert results.startswith(
+        '<div id="results" class="app-results">\n  <h2 class="govuk-heading-m">This is the right change for the residents'
+    )
+
+
+def test_trends_of_a_single_question_and_too_many_comparisons(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    html = client.get("/insights/trends?measure=advocacy").get_data(as_text=True)
+    assert "How likely are you to recommend working here to a friend?" in html
+    teams = [unit_id(app, n) for n in ("Parks", "Fostering", "Reablement", "Assessment")]
+    many = "&".join(f"compare={u}" for u in [*teams, unit_id(app, "Contact Centre")])
+    reply = client.get(f"/insights/trends?{many}")
+    assert reply.status_code == 400
+    assert "Compare at most 4 units" in reply.get_data(as_text=True)
+
+
+def test_manager_cannot_compare_with_units_outside_their_scope(app: Flask, demo: None) -> None:
+    client = signed_in(app, "manager@test.org")
+    outside = unit_id(app, "Adult Social Care")
+    assert client.get(f"/insights/trends?compare={outside}").status_code == 404

@@ -9,14 +9,15 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from survey.aggregation import ancestors
 from survey.extensions import db
 from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
 from survey.services import tallies
-from tests.helpers import Org, Respondent, good_answers
+from tests.helpers import Org, Respondent, good_answers, set_wave_times
 
 
 def raw_answer_counts(wave_ids: list[int]) -> dict:
-    """Count answers straight from the answer table, the slow way."""
+    """Count answers straight from the answer table, the slow way, rolled up the unit tree."""
     rows = db.session.execute(
         select(
             Response.wave_id,
@@ -34,10 +35,12 @@ def raw_answer_counts(wave_ids: list[int]) -> dict:
             func.coalesce(Answer.value, Answer.option_id),
         )
     ).all()
-    counts: dict = defaultdict(dict)
+    counts: dict = defaultdict(Counter)
+    trees = {wave: tallies.snapshot_tree(wave) for wave in wave_ids}
     for wave, unit, version, choice, n in rows:
-        counts[(wave, unit, version)][choice] = n
-    return dict(counts)
+        for node in ancestors(unit, trees[wave]):
+            counts[(wave, node, version)][choice] += n
+    return {key: dict(value) for key, value in counts.items()}
 
 
 def raw_readings(wave_ids: list[int]) -> Counter:
@@ -51,7 +54,12 @@ def raw_readings(wave_ids: list[int]) -> Counter:
         .where(Response.wave_id.in_(wave_ids), Question.code == "mainly_about")
         .group_by(Response.wave_id, Response.unit_id, Option.code)
     ).all()
-    return Counter({(w, u, code): n for w, u, code, n in rows})
+    trees = {wave: tallies.snapshot_tree(wave) for wave in wave_ids}
+    counts: Counter = Counter()
+    for wave, unit, code, n in rows:
+        for node in ancestors(unit, trees[wave]):
+            counts[(wave, node, code)] += n
+    return counts
 
 
 def test_tallies_equal_the_raw_answers_on_the_demo(app: Flask, runner: FlaskCliRunner) -> None:
@@ -107,3 +115,29 @@ def test_understanding_facts_of_one_response(app: Flask, client, org: Org) -> No
     # Agree (4) on awareness and knowledge claims understanding; "better services" and two of
     # three aims with no decoy demonstrate it.
     assert facts == Counter({(True, True, "better_services"): 1})
+
+
+def test_closed_wave_tallies_become_final_until_its_close_moves(
+    app: Flask, client, org: Org
+) -> None:
+    respond(client, org, 6)
+    later = utcnow() + timedelta(days=30)
+    with app.app_context():
+        tallies.refresh([org.wave_id], later)
+        wave = db.session.get(Wave, org.wave_id)
+        assert wave.tallies_final_for == wave.closes_at
+        version = wave.row_version
+    awareness = (org.wave_id, org.unit_id, org.item("awareness").id)
+    # Final tallies are not looked at again (an import must clear the mark itself).
+    respond(client, org, 1)
+    with app.app_context():
+        tallies.refresh([org.wave_id], later)
+        assert tallies.answer_counts([org.wave_id])[awareness] == {4: 6}
+    # A new closing time (an admin's extension) makes the wave catch up again.
+    set_wave_times(app, org.wave_id, timedelta(days=-1), timedelta(days=3))
+    respond(client, org, 4)
+    with app.app_context():
+        tallies.refresh([org.wave_id], later)
+        assert tallies.answer_counts([org.wave_id])[awareness] == {4: 11}
+        # Marking tallies final is not an edit: only the move above changed the row version.
+        assert db.session.get(Wave, org.wave_id).row_version == version + 1

@@ -8,10 +8,13 @@ from flask import abort, request
 from flask_login import current_user
 
 from survey.aggregation import minimum_detectable_change
+from survey.aggregation.comments import THEME_NAMES, TONES
 from survey.insights import bp
-from survey.models import utcnow
+from survey.models import Kind, utcnow
+from survey.services import comments as shown_comments
 from survey.services import insights
 from survey.services.insights import WaveView
+from survey.services.pulses import load_pulse
 from survey.web import page_or_fragment
 
 SCREENS = {
@@ -19,8 +22,13 @@ SCREENS = {
     "heatmap": "Heatmap",
     "trends": "Trends",
     "definition": "Definition",
+    "comments": "Comments",
     "rates": "Response rates",
 }
+# Screens that draw the waves before the one in focus, not just that one.
+OVER_TIME = {"overview", "trends", "comments"}
+MAX_COMPARED = 4
+SHARE_INDICES = ("claimed", "demonstrated", "cost_cutting")
 
 
 @dataclass
@@ -32,9 +40,19 @@ class Selection:
     unit: int
     measure: str
     units: list[tuple[int, str]]
+    compare: list[int]
+    questions: dict[str, str]  # scale questions of the wave in focus: code -> text
+
+    def label(self, measure: str) -> str:
+        """Return a measure's name for people."""
+        return (
+            insights.INDEX_NAMES.get(measure)
+            or self.questions.get(measure)
+            or measure.replace("_", " ").capitalize()
+        )
 
 
-def _select() -> Selection:
+def _select(screen: str) -> Selection:
     """Read the filters, falling back to the latest wave and the top of the user's scope."""
     waves = insights.launched_waves()
     if not waves:
@@ -47,21 +65,41 @@ def _select() -> Selection:
     if to_id not in ids or from_id not in ids or ids.index(from_id) > ids.index(to_id):
         abort(404, "That wave is not one of the launched waves.")
     now = utcnow()
-    views = [
-        insights.view(w, current_user, now)
-        for w in waves[ids.index(from_id) : ids.index(to_id) + 1]
-    ]
+    in_range = waves[ids.index(from_id) : ids.index(to_id) + 1]
+    if screen not in OVER_TIME:
+        in_range = in_range[-1:]
+    views = insights.frames(in_range, current_user, now)
     current = views[-1]
     allowed = sorted(insights.scope(current_user, current.tree), key=lambda u: current.paths[u])
     if not allowed:
         abort(404, "None of your units took part in this wave.")
     unit = request.args.get("unit", type=int, default=allowed[0])
-    if unit not in allowed:
+    compare = [u for u in request.args.getlist("compare", type=int) if u != unit]
+    if unit not in allowed or not set(compare) <= set(allowed):
         abort(404)  # outside your scope: exactly as if it did not exist
+    if len(compare) > MAX_COMPARED:
+        abort(400, f"Compare at most {MAX_COMPARED} units at once.")
+    questions = {
+        item.code: item.text
+        for item in load_pulse(current.wave.id).items
+        if item.kind in (Kind.SCALE5, Kind.SCALE11)
+    }
     measure = request.args.get("measure", "knowledge")
-    if measure not in (*insights.DIMENSIONS, *insights.INDICES):
+    if measure not in (*insights.DIMENSIONS, *SHARE_INDICES, *questions):
         abort(404, "That is not a measure these results have.")
-    return Selection(views, current, unit, measure, [(u, current.paths[u]) for u in allowed])
+    # Only what the screens draw: the unit (and those compared) in every wave, the units below
+    # it in the wave in focus and the one before (for the changes called out).
+    insights.fill(views, [unit, *compare])
+    insights.fill(views[-2:], current.children(unit))
+    return Selection(
+        views,
+        current,
+        unit,
+        measure,
+        [(u, current.paths[u]) for u in allowed],
+        compare,
+        questions,
+    )
 
 
 def _headlines(selection: Selection) -> list[insights.Headline]:
@@ -73,9 +111,9 @@ def _headlines(selection: Selection) -> list[insights.Headline]:
     return insights.headlines(before, after, units)
 
 
-def _render(screen: str, **context: object) -> object:
+def _render(screen: str, selection: Selection | None = None, **context: object) -> object:
     """Render a screen as a page, or its results fragment for htmx."""
-    selection = _select()
+    selection = selection or _select(screen)
     return page_or_fragment(
         "insights/base.html",
         f"insights/_{screen}.html",
@@ -86,9 +124,12 @@ def _render(screen: str, **context: object) -> object:
         now=utcnow(),
         mdc=minimum_detectable_change,
         trend=insights.trend,
-        headlines=_headlines(selection),
+        headlines=_headlines(selection) if screen == "overview" else [],
         names=insights.INDEX_NAMES,
         dimensions=insights.DIMENSIONS,
+        share_indices=SHARE_INDICES,
+        max_compared=MAX_COMPARED,
+        over_time=OVER_TIME,
         **context,
     )
 
@@ -107,7 +148,7 @@ def heatmap() -> object:
 
 @bp.get("/trends")
 def trends() -> object:
-    """One measure over waves for a unit, with its 95% interval band."""
+    """A measure over waves for a unit (and up to four to compare), with 95% interval bands."""
     return _render("trends")
 
 
@@ -115,6 +156,32 @@ def trends() -> object:
 def definition() -> object:
     """Claimed against demonstrated understanding, and what people think the change is about."""
     return _render("definition")
+
+
+@bp.get("/comments")
+def comments() -> object:
+    """Comments where enough people answered, filtered by theme and tone, with their trend."""
+    lexicon = shown_comments.lexicon()
+    theme, tone = request.args.get("theme", ""), request.args.get("tone", "")
+    if theme and theme not in lexicon.patterns:
+        abort(404, "That is not one of the comment themes.")
+    if tone and tone not in TONES:
+        abort(404, "Tone is positive, neutral or negative.")
+    selection = _select("comments")
+    number = request.args.get("page", 1, type=int)
+    return _render(
+        "comments",
+        selection,
+        theme=theme,
+        tone=tone,
+        tones=TONES,
+        theme_names={
+            t: THEME_NAMES.get(t, t.replace("_", " ").capitalize()) for t in lexicon.patterns
+        },
+        listing=shown_comments.listing(
+            selection.views, selection.unit, lexicon, theme, tone, number
+        ),
+    )
 
 
 @bp.get("/rates")

@@ -104,7 +104,9 @@ def _means(team: str, step: int, team_bias: float) -> dict[str, float]:
     }
 
 
-def _answers(rng: random.Random, pulse: Pulse, team: str, step: int, bias: float) -> list[dict]:
+def synthetic_answers(
+    rng: random.Random, pulse: Pulse, team: str, step: int, bias: float
+) -> list[dict]:
     """Return one synthetic respondent's answer rows."""
     means = _means(team, step, bias)
     cost_share = 0.42 if team == STUCK_TEAM else max(0.12, 0.46 - 0.05 * step)
@@ -171,7 +173,7 @@ def _respond(
             )
             .returning(Response.id)
         ).scalar_one()
-        rows = _answers(rng, pulse, team.name, step, bias)
+        rows = synthetic_answers(rng, pulse, team.name, step, bias)
         session.execute(insert(Answer), [r | {"response_id": response_id} for r in rows])
 
 

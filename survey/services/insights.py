@@ -8,14 +8,16 @@ their own unit and the units below it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from survey import aggregation as agg
 from survey.extensions import db
-from survey.models import Kind, Role, TallyMark, User, Wave, WaveUnit
+from survey.models import Kind, Role, User, Wave, WaveUnit
 from survey.services import tallies
 from survey.services.problems import NotFound
 from survey.services.pulses import load_pulse
@@ -100,68 +102,121 @@ def scope(user: User | None, tree: dict[int, int | None]) -> set[int]:
     return {u for u in tree if user.unit_id in agg.ancestors(u, tree)}
 
 
-def view(wave: Wave, user: User | None, now: datetime) -> WaveView:
-    """Return one wave's figures for every unit the user may see, suppressed by the rules."""
-    tallies.refresh([wave.id], now)
-    snapshot = db.session.execute(
-        select(WaveUnit.unit_id, WaveUnit.parent_unit_id, WaveUnit.path, WaveUnit.headcount).where(
-            WaveUnit.wave_id == wave.id
+@dataclass(frozen=True)
+class SnapshotRow:
+    """One unit of a wave's launch snapshot."""
+
+    unit_id: int
+    parent_unit_id: int | None
+    path: str
+    headcount: int
+
+
+def _snapshots(wave_ids: list[int]) -> dict[int, list[SnapshotRow]]:
+    """Return each wave's launch snapshot, cached per worker: it never changes after launch."""
+    cache: dict[int, list[SnapshotRow]] = current_app.extensions.setdefault("snapshot_cache", {})
+    missing = [wave_id for wave_id in wave_ids if wave_id not in cache]
+    if missing:
+        found: dict[int, list[SnapshotRow]] = {wave_id: [] for wave_id in missing}
+        for wave_id, *row in db.session.execute(
+            select(
+                WaveUnit.wave_id,
+                WaveUnit.unit_id,
+                WaveUnit.parent_unit_id,
+                WaveUnit.path,
+                WaveUnit.headcount,
+            ).where(WaveUnit.wave_id.in_(missing))
+        ):
+            found[wave_id].append(SnapshotRow(*row))
+        cache.update(found)
+    return {wave_id: cache[wave_id] for wave_id in wave_ids}
+
+
+def frames(waves: Sequence[Wave], user: User | None, now: datetime) -> list[WaveView]:
+    """Return each wave's tree, counts and the units the rules let this user see, no figures yet.
+
+    Catches the waves' tallies up first, so the counts are those of their latest checkpoints.
+    """
+    ids = [wave.id for wave in waves]
+    tallies.refresh(ids, now)
+    snapshot = _snapshots(ids)
+    counted = tallies.counted(ids)
+    result = []
+    for wave in waves:
+        rows = snapshot[wave.id]
+        tree = {row.unit_id: row.parent_unit_id for row in rows}
+        totals = agg.roll_up(counted.get(wave.id, {}), tree)
+        visible = agg.visible_units(totals, tree, wave.anonymity_threshold) & scope(user, tree)
+        result.append(
+            WaveView(
+                wave,
+                tree,
+                {r.unit_id: r.path for r in rows},
+                {r.unit_id: r.headcount for r in rows},
+                totals,
+                visible,
+            )
         )
-    ).all()
-    tree = {row.unit_id: row.parent_unit_id for row in snapshot}
-    direct = dict(
-        db.session.execute(
-            select(TallyMark.unit_id, TallyMark.counted).where(TallyMark.wave_id == wave.id)
-        ).all()
-    )
-    totals = agg.roll_up(direct, tree)
-    allowed = scope(user, tree)
-    visible = agg.visible_units(totals, tree, wave.anonymity_threshold) & allowed
-    result = WaveView(
-        wave,
-        tree,
-        {r.unit_id: r.path for r in snapshot},
-        {r.unit_id: r.headcount for r in snapshot},
-        totals,
-        visible,
-    )
-    _fill(result, load_pulse(wave.id))
     return result
 
 
-def _fill(result: WaveView, pulse: object) -> None:
-    """Compute every measure for every visible unit of a wave view."""
-    wave, tree = result.wave, result.tree
-    answers = tallies.answer_counts([wave.id])
-    understanding = tallies.understanding_counts([wave.id])
-    items = {item.id: item for item in pulse.items}  # type: ignore[attr-defined]
-    by_unit: dict[int, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for (_w, unit, version), counts in answers.items():
-        for node in agg.ancestors(unit, tree):
-            by_unit[node][version].update(counts)
-    facts_by_unit: dict[int, Counter] = defaultdict(Counter)
-    for (_w, unit), facts in understanding.items():
-        for node in agg.ancestors(unit, tree):
-            facts_by_unit[node].update(facts)
-    for unit in result.visible:
-        dims: dict[str, Counter] = defaultdict(Counter)
-        for version, counts in by_unit[unit].items():
-            item = items.get(version)
-            if item is None:
-                continue
-            if item.kind is Kind.SCALE5:
-                result.figures[(unit, item.code)] = _scale_figure(counts, 5)
-                dims[item.dimension or item.code].update(counts)
-            elif item.kind is Kind.SCALE11:
-                result.figures[(unit, item.code)] = _scale_figure(counts, 10)
-                score = agg.enps(counts)
-                result.figures[(unit, "enps")] = Figure(sum(counts.values()), score)
+def frame(wave: Wave, user: User | None, now: datetime) -> WaveView:
+    """Return one wave's frame (see `frames`)."""
+    return frames([wave], user, now)[0]
+
+
+def fill(views: Sequence[WaveView], units: Iterable[int] | None = None) -> None:
+    """Compute every measure for the given units (default: all) that each view may show."""
+    wanted = {
+        view.wave.id: view.visible if units is None else view.visible & set(units) for view in views
+    }
+    ids = [wave_id for wave_id, shown in wanted.items() if shown]
+    if not ids:
+        return
+    every = set().union(*wanted.values())
+    answers = tallies.answer_counts(ids, every)
+    understanding = tallies.understanding_counts(ids, every)
+    for view in views:
+        if wanted[view.wave.id]:
+            _fill(view, wanted[view.wave.id], answers, understanding)
+
+
+def _fill(
+    result: WaveView,
+    wanted: set[int],
+    answers: dict[tuple[int, int, int], dict[int, int]],
+    understanding: dict[tuple[int, int], Counter],
+) -> None:
+    """Compute one view's figures for the wanted units from the tallies read for them."""
+    wave_id = result.wave.id
+    items = {item.id: item for item in load_pulse(wave_id).items}
+    dims: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (w, unit, version), counts in answers.items():
+        item = items.get(version)
+        if w != wave_id or unit not in wanted or item is None:
+            continue
+        if item.kind is Kind.SCALE5:
+            result.figures[(unit, item.code)] = _scale_figure(counts, 5)
+            dims[unit][item.dimension or item.code].update(counts)
+        elif item.kind is Kind.SCALE11:
+            result.figures[(unit, item.code)] = _scale_figure(counts, 10)
+            result.figures[(unit, "enps")] = Figure(sum(counts.values()), agg.enps(counts))
+    for unit in wanted:
         means = {}
-        for dimension, counts in dims.items():
+        for dimension, counts in dims[unit].items():
             result.figures[(unit, dimension)] = _scale_figure(counts, 5)
             means[dimension] = result.figures[(unit, dimension)].mean
         result.barriers[unit] = agg.adkar_profile(means).barrier
-        _understanding_figures(result, unit, facts_by_unit[unit])
+        _understanding_figures(result, unit, understanding.get((wave_id, unit), Counter()))
+
+
+def view(
+    wave: Wave, user: User | None, now: datetime, units: Iterable[int] | None = None
+) -> WaveView:
+    """Return one wave's figures for the units (default: all) the user may see, by the rules."""
+    result = frame(wave, user, now)
+    fill([result], units)
+    return result
 
 
 def _scale_figure(counts: Counter, top: int) -> Figure:

@@ -52,8 +52,9 @@ def recap(link: Link, pulse: Pulse) -> Recap:
     if wave is None:
         return Recap(None, ())
     # Staff see the organisation-wide results, through the same rules as every insights screen.
-    view = insights.view(wave, None, utcnow())
+    view = insights.frame(wave, None, utcnow())
     area = aggregation.ancestors(link.unit_id, view.tree) if link.unit_id in view.tree else []
+    insights.fill([view], area)
     return Recap(_headline(view, area), _actions(wave, area))
 
 

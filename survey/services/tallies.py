@@ -1,28 +1,52 @@
 """Tallies: answer counts per wave, unit and choice, kept up to date as insights are read.
 
-Insights read small tallies instead of scanning every answer. Reading first catches the tallies
-up with responses that arrived since (only their answers are scanned), in one write transaction
-per wave and unit. An open wave's tallies only advance to its checkpoint (whole steps of the
-anonymity threshold per unit), so the figures people see never move by a handful of answers.
+Insights read small tallies instead of scanning every answer. A unit's tallies include every
+unit below it in the wave's launch tree, so any unit's figures are a handful of rows. Reading
+first catches the tallies up with responses that arrived since (only their answers are scanned),
+in one write transaction per wave and unit. An open wave's tallies only advance to its checkpoint
+(whole steps of the anonymity threshold per unit), so the figures people see never move by a
+handful of answers; free-text answers are released to insights (as comment notes) the same way.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from survey.aggregation import checkpoint, demonstrates_understanding, is_favourable
+from survey.aggregation import (
+    Tree,
+    ancestors,
+    checkpoint,
+    comments,
+    demonstrates_understanding,
+    is_favourable,
+)
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Answer, AnswerTally, Option, Response, TallyMark, UnderstandingTally, Wave
+from survey.models import (
+    Answer,
+    AnswerTally,
+    CommentNote,
+    Option,
+    Response,
+    TallyMark,
+    UnderstandingTally,
+    Wave,
+    WaveUnit,
+)
 from survey.services.pulses import Pulse, load_pulse
 
 CLAIM_CODES = ("awareness", "knowledge")
+# Submissions that began before a wave closed have landed well within this.
+FINAL_AFTER = timedelta(minutes=5)
 READING_CODE = "mainly_about"
 RECOGNITION_CODE = "recognition"
 
@@ -85,97 +109,244 @@ def _raw_counts(wave_ids: Iterable[int]) -> dict[tuple[int, int], int]:
     return {(w, u): n for w, u, n in rows}
 
 
-def _merge(session: Session, model: type, key: dict, increments: Counter) -> None:
-    """Add `increments` (extra key columns -> count) to a model's rows for one wave and unit."""
-    where = [getattr(model, k) == v for k, v in key.items()]
-    columns = [c.name for c in model.__table__.primary_key.columns if c.name not in key]
-    for row in session.execute(select(model).where(*where)).scalars():
-        increments[tuple(getattr(row, c) for c in columns)] += row.n
-    session.execute(delete(model).where(*where))
-    if increments:
-        session.execute(
-            insert(model),
+def _insert(session: Session, table: Table) -> Any:
+    """Return a Core INSERT for the session's database that knows ON CONFLICT.
+
+    Core, not ORM: the ORM's bulk path would spend longer per row than the database does.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _add(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Add each row's n to the stored row with the same key, creating rows as needed.
+
+    One upsert per row, in key order, so concurrent catch-ups of sibling units that share
+    ancestors neither lose counts nor deadlock.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    statement = _insert(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={"n": table.c.n + statement.excluded.n}
+    )
+    session.execute(statement, sorted(rows, key=lambda row: [row[k] for k in keys]))
+
+
+def _lock_marks(session: Session, wave_id: int, unit_ids: list[int]) -> dict[int, TallyMark]:
+    """Return the units' tally marks, created if new, locked in unit order until commit."""
+    rows = [{"wave_id": wave_id, "unit_id": unit_id, "counted": 0} for unit_id in unit_ids]
+    session.execute(_insert(session, TallyMark.__table__).on_conflict_do_nothing(), rows)
+    marks = session.scalars(
+        select(TallyMark)
+        .where(TallyMark.wave_id == wave_id, TallyMark.unit_id.in_(unit_ids))
+        .order_by(TallyMark.unit_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {mark.unit_id: mark for mark in marks}
+
+
+@dataclass
+class Increments:
+    """What a catch-up adds: answer and fact counts per unit (with ancestors), and new notes."""
+
+    choices: Counter = field(default_factory=Counter)  # (unit, version, choice) -> n
+    facts: Counter = field(default_factory=Counter)  # (unit, claims, demonstrates, reading) -> n
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: Reader) -> tuple:
+    """Return the choice counts, fact counts and comment notes of one unit's new responses."""
+    per_response: dict[int, list[tuple[int, int | None, int | None]]] = defaultdict(list)
+    choices: Counter = Counter()
+    notes = []
+    for chunk in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                Answer.id,
+                Answer.response_id,
+                Answer.question_version_id,
+                Answer.value,
+                Answer.option_id,
+                Answer.text,
+            ).where(Answer.response_id.in_(ids[chunk : chunk + 500]))
+        ).all()
+        for answer_id, response_id, version, value, option, text in rows:
+            if text is not None:
+                notes.append(
+                    {
+                        "answer_id": answer_id,
+                        "wave_id": wave_id,
+                        "unit_id": unit_id,
+                        "sentiment": comments.sentiment(text),
+                        "shuffle": secrets.randbelow(2**31),
+                    }
+                )
+                continue
+            per_response[response_id].append((version, value, option))
+            choices[(version, value if value is not None else option)] += 1
+    facts = Counter(
+        (f.claims, f.demonstrates, f.reading) for f in (reader.facts(per_response[i]) for i in ids)
+    )
+    return choices, facts, notes
+
+
+def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) -> None:
+    """Add each unit's next responses, up to its target, to its tallies and its ancestors'.
+
+    One transaction per wave: marks are locked in unit order and counts added in key order, so
+    concurrent catch-ups neither count a response twice nor deadlock.
+    """
+    with write_transaction() as session:
+        adding = Increments()
+        marks = _lock_marks(session, wave.id, sorted(behind))
+        for unit_id, target in sorted(behind.items()):
+            mark = marks[unit_id]
+            if mark.counted >= target:
+                continue  # another request caught up first
+            ids = list(
+                session.scalars(
+                    select(Response.id)
+                    .where(Response.wave_id == wave.id, Response.unit_id == unit_id)
+                    .order_by(Response.id)
+                    .offset(mark.counted)
+                    .limit(target - mark.counted)
+                )
+            )
+            choices, facts, notes = _read(session, wave.id, unit_id, ids, reader)
+            for node in ancestors(unit_id, tree):
+                adding.choices.update({(node, *key): n for key, n in choices.items()})
+                adding.facts.update({(node, *key): n for key, n in facts.items()})
+            adding.notes.extend(notes)
+            mark.counted = target
+        base = {"wave_id": wave.id}
+        _add(
+            session,
+            AnswerTally,
             [
-                key | dict(zip(columns, extra, strict=True)) | {"n": n}
-                for extra, n in increments.items()
+                base | {"unit_id": u, "question_version_id": v, "choice": c, "n": n}
+                for (u, v, c), n in adding.choices.items()
             ],
         )
-
-
-def _catch_up(wave: Wave, unit_id: int, target: int, reader: Reader) -> None:
-    """Add a unit's next responses, up to `target` of them, to the tallies."""
-    with write_transaction() as session:
-        mark = session.get(TallyMark, (wave.id, unit_id))
-        if mark is None:
-            mark = TallyMark(wave_id=wave.id, unit_id=unit_id, counted=0)
-            session.add(mark)
-        if mark.counted >= target:
-            return  # another request caught up first
-        ids = session.scalars(
-            select(Response.id)
-            .where(Response.wave_id == wave.id, Response.unit_id == unit_id)
-            .order_by(Response.id)
-            .offset(mark.counted)
-            .limit(target - mark.counted)
-        ).all()
-        per_response: dict[int, list[tuple[int, int | None, int | None]]] = defaultdict(list)
-        choices: Counter = Counter()
-        for chunk in range(0, len(ids), 500):
-            rows = session.execute(
-                select(
-                    Answer.response_id, Answer.question_version_id, Answer.value, Answer.option_id
-                ).where(Answer.response_id.in_(ids[chunk : chunk + 500]), Answer.text.is_(None))
-            ).all()
-            for response_id, version, value, option in rows:
-                per_response[response_id].append((version, value, option))
-                choices[(version, value if value is not None else option)] += 1
-        facts = Counter(
-            (f.claims, f.demonstrates, f.reading)
-            for f in (reader.facts(per_response[i]) for i in ids)
+        _add(
+            session,
+            UnderstandingTally,
+            [
+                base | {"unit_id": u, "claims": c, "demonstrates": d, "reading": r, "n": n}
+                for (u, c, d, r), n in adding.facts.items()
+            ],
         )
-        key = {"wave_id": wave.id, "unit_id": unit_id}
-        _merge(session, AnswerTally, key, choices)
-        _merge(session, UnderstandingTally, key, facts)
-        mark.counted = target
+        if adding.notes:
+            session.execute(insert(CommentNote.__table__), adding.notes)
+
+
+def snapshot_tree(wave_id: int) -> dict[int, int | None]:
+    """Return a wave's unit tree as it was at launch: unit -> parent."""
+    return dict(
+        db.session.execute(
+            select(WaveUnit.unit_id, WaveUnit.parent_unit_id).where(WaveUnit.wave_id == wave_id)
+        ).all()
+    )
+
+
+def _final(wave: Wave, now: datetime) -> bool:
+    """Return whether a wave has closed long enough for its tallies never to move again."""
+    return now >= wave.closes_at + FINAL_AFTER
 
 
 def refresh(wave_ids: Iterable[int], now: datetime) -> None:
-    """Bring the tallies of these waves up to date (open waves: up to their checkpoints)."""
-    waves = db.session.scalars(select(Wave).where(Wave.id.in_(list(wave_ids)))).all()
+    """Bring the tallies of these waves up to date (open waves: up to their checkpoints).
+
+    A wave whose tallies were completed after it closed is skipped without a look at its
+    responses, so reading many past waves costs nothing; moving its closing time undoes that.
+    """
+    waves = [
+        wave
+        for wave in db.session.scalars(select(Wave).where(Wave.id.in_(list(wave_ids))))
+        if not (wave.tallies_final_for == wave.closes_at and _final(wave, now))
+    ]
+    if not waves:
+        return
     raw = _raw_counts(w.id for w in waves)
     marks = {
-        (m.wave_id, m.unit_id): m.counted
-        for m in db.session.scalars(
-            select(TallyMark).where(TallyMark.wave_id.in_([w.id for w in waves]))
+        (wave_id, unit_id): n
+        for wave_id, unit_id, n in db.session.execute(
+            select(TallyMark.wave_id, TallyMark.unit_id, TallyMark.counted).where(
+                TallyMark.wave_id.in_([w.id for w in waves])
+            )
         )
     }
     for wave in waves:
-        reader: Reader | None = None
         closed = now >= wave.closes_at
-        for (wave_id, unit_id), n in raw.items():
-            if wave_id != wave.id:
-                continue
-            target = checkpoint(n, wave.anonymity_threshold, closed)
-            if target > marks.get((wave_id, unit_id), 0):
-                reader = reader or Reader(load_pulse(wave.id))
-                _catch_up(wave, unit_id, target, reader)
+        behind = {
+            unit_id: target
+            for (wave_id, unit_id), n in raw.items()
+            if wave_id == wave.id
+            and (target := checkpoint(n, wave.anonymity_threshold, closed))
+            > marks.get((wave_id, unit_id), 0)
+        }
+        if behind:
+            reader, tree = Reader(load_pulse(wave.id)), snapshot_tree(wave.id)
+            _catch_up(wave, behind, reader, tree)
+        if _final(wave, now):
+            with write_transaction() as session:
+                # Core, not the ORM: marking the tallies final is not an edit of the wave.
+                session.execute(
+                    update(Wave.__table__)
+                    .where(Wave.id == wave.id, Wave.closes_at == wave.closes_at)
+                    .values(tallies_final_for=wave.closes_at)
+                )
 
 
-def answer_counts(wave_ids: Iterable[int]) -> dict[tuple[int, int, int], dict[int, int]]:
-    """Return {(wave, unit, question version): {choice: count}} from the tallies."""
+def answer_counts(
+    wave_ids: Iterable[int], units: Iterable[int] | None = None
+) -> dict[tuple[int, int, int], dict[int, int]]:
+    """Return {(wave, unit, question version): {choice: count}}, each unit with those below."""
+    query = select(
+        AnswerTally.wave_id,
+        AnswerTally.unit_id,
+        AnswerTally.question_version_id,
+        AnswerTally.choice,
+        AnswerTally.n,
+    ).where(AnswerTally.wave_id.in_(list(wave_ids)))
+    if units is not None:
+        query = query.where(AnswerTally.unit_id.in_(list(units)))
     counts: dict[tuple[int, int, int], dict[int, int]] = defaultdict(dict)
-    for row in db.session.execute(
-        select(AnswerTally).where(AnswerTally.wave_id.in_(list(wave_ids)))
-    ).scalars():
-        counts[(row.wave_id, row.unit_id, row.question_version_id)][row.choice] = row.n
+    for wave, unit, version, choice, n in db.session.execute(query):
+        counts[(wave, unit, version)][choice] = n
     return dict(counts)
 
 
-def understanding_counts(wave_ids: Iterable[int]) -> dict[tuple[int, int], Counter]:
-    """Return {(wave, unit): Counter of (claims, demonstrates, reading)} from the tallies."""
+def understanding_counts(
+    wave_ids: Iterable[int], units: Iterable[int] | None = None
+) -> dict[tuple[int, int], Counter]:
+    """Return {(wave, unit): Counter of (claims, demonstrates, reading)}, with units below."""
+    query = select(
+        UnderstandingTally.wave_id,
+        UnderstandingTally.unit_id,
+        UnderstandingTally.claims,
+        UnderstandingTally.demonstrates,
+        UnderstandingTally.reading,
+        UnderstandingTally.n,
+    ).where(UnderstandingTally.wave_id.in_(list(wave_ids)))
+    if units is not None:
+        query = query.where(UnderstandingTally.unit_id.in_(list(units)))
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    for row in db.session.execute(
-        select(UnderstandingTally).where(UnderstandingTally.wave_id.in_(list(wave_ids)))
-    ).scalars():
-        counts[(row.wave_id, row.unit_id)][(row.claims, row.demonstrates, row.reading)] = row.n
+    for wave, unit, claims, shows, reading, n in db.session.execute(query):
+        counts[(wave, unit)][(claims, shows, reading)] = n
     return dict(counts)
+
+
+def counted(wave_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Return {wave: {unit: how many of the unit's own responses the tallies include}}."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for wave_id, unit_id, n in db.session.execute(
+        select(TallyMark.wave_id, TallyMark.unit_id, TallyMark.counted).where(
+            TallyMark.wave_id.in_(list(wave_ids))
+        )
+    ):
+        found[wave_id][unit_id] = n
+    return dict(found)

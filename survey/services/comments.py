@@ -1,0 +1,115 @@
+"""Comments as insights show them: only for groups with enough respondents, in shuffled order.
+
+A group's comments show only where its figures may show and at least the wave's comment
+threshold responded; that test runs the same suppression as the figures, at the higher
+threshold, so no group's comments can be had by subtracting others. Only comments released to
+the tallies (closed waves, or an open wave's last checkpoint) are read, in a stored random order
+that says nothing of when each was written; each is dated by its wave's end alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from survey import aggregation as agg
+from survey.aggregation.comments import DEFAULT_THEMES, TONES, Themes, tone
+from survey.extensions import db
+from survey.models import Answer, CommentNote, Wave
+from survey.paging import Page, page_of
+from survey.services.insights import WaveView
+
+PER_PAGE = 20
+
+
+def lexicon() -> Themes:
+    """Return the deployment's theme lexicon, or the built-in one."""
+    return Themes(current_app.config["COMMENT_THEMES"] or DEFAULT_THEMES)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment as shown: its words, tone and themes, and when its wave ended."""
+
+    text: str
+    tone: str
+    themes: frozenset[str]
+    wave_end: datetime
+
+
+@dataclass(frozen=True)
+class WaveThemes:
+    """How a group's comments in one wave split by theme and tone (None: not shown)."""
+
+    wave: Wave
+    total: int | None
+    themes: dict[str, float]
+    tones: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The comments screen: is the group shown, one page of its comments, and their trend."""
+
+    shown: bool
+    page: Page
+    trend: list[WaveThemes]
+
+
+def shows_comments(view: WaveView, unit: int) -> bool:
+    """Return whether a unit's comments may be shown in a wave under the rules."""
+    threshold = view.wave.comment_threshold
+    return unit in view.visible and unit in agg.visible_units(view.totals, view.tree, threshold)
+
+
+def _comments(view: WaveView, unit: int, themes: Themes) -> list[Comment]:
+    """Return the released comments of a unit and the units below it, in shuffled order."""
+    below = [u for u in view.tree if unit in agg.ancestors(u, view.tree)]
+    rows = db.session.execute(
+        select(Answer.text, CommentNote.sentiment)
+        .join(Answer, Answer.id == CommentNote.answer_id)
+        .where(CommentNote.wave_id == view.wave.id, CommentNote.unit_id.in_(below))
+        .order_by(CommentNote.shuffle, CommentNote.answer_id)
+    ).all()
+    return [
+        Comment(text, tone(score), frozenset(themes.of(text)), view.wave.closes_at)
+        for text, score in rows
+    ]
+
+
+def _split(view: WaveView, unit: int, themes: Themes) -> WaveThemes:
+    """Return the theme and tone shares of a unit's comments in one wave."""
+    if not shows_comments(view, unit):
+        return WaveThemes(view.wave, None, {}, {})
+    found = _comments(view, unit, themes)
+    total = len(found)
+    by_theme = Counter(theme for comment in found for theme in comment.themes)
+    by_tone = Counter(comment.tone for comment in found)
+    return WaveThemes(
+        view.wave,
+        total,
+        {theme: by_theme[theme] / total if total else 0.0 for theme in themes.patterns},
+        {name: by_tone[name] / total if total else 0.0 for name in TONES},
+    )
+
+
+def listing(
+    views: list[WaveView], unit: int, themes: Themes, theme: str, tone_: str, number: int
+) -> Listing:
+    """Return a page of the latest wave's comments matching the filters, and the trend."""
+    current = views[-1]
+    shown = shows_comments(current, unit)
+    matching = [
+        comment
+        for comment in (_comments(current, unit, themes) if shown else [])
+        if (not theme or theme in comment.themes) and (not tone_ or comment.tone == tone_)
+    ]
+    return Listing(
+        shown,
+        page_of(matching, number, PER_PAGE),
+        [_split(each, unit, themes) for each in views],
+    )

@@ -1,0 +1,130 @@
+"""Insights in a real browser: filters swap results in place, push the URL, and Back works."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Role, Unit
+from survey.services.users import set_user
+from tests.browser.conftest import axe_violations
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.browser
+ANALYST = "analyst@test.org"
+
+
+@pytest.fixture
+def signed_in(app: Flask, runner: FlaskCliRunner, page: Page, live_url: str) -> Page:
+    """The demo organisation, and an analyst signed in to it."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context(), write_transaction() as session:
+        set_user(session, ANALYST, PASSWORD, Role.ANALYST)
+    page.goto(f"{live_url}/login")
+    page.get_by_label("Email address").fill(ANALYST)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    return page
+
+
+def unit_id(app: Flask, name: str) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
+
+
+def results_heading(page: Page):
+    return page.locator("#results h2").first
+
+
+def test_filters_swap_results_in_place_push_the_url_and_back_restores(
+    app: Flask, signed_in: Page, live_url: str
+) -> None:
+    page = signed_in
+    page.goto(f"{live_url}/insights/heatmap")
+    page.evaluate("window.stillTheSamePage = true")
+    services = unit_id(app, "Customer Services")
+
+    page.get_by_label("Unit", exact=True).select_option(
+        label="Riverside Council > Place and Resources > Customer Services"
+    )
+    expect(results_heading(page)).to_contain_text("Customer Services")
+    expect(page).to_have_url(re.compile(rf"/insights/heatmap\?.*unit={services}"))
+    # Swapped in place: no page load happened, so the page's own state survived.
+    assert page.evaluate("window.stillTheSamePage") is True
+    expect(page.get_by_role("cell", name="Revenues and Benefits")).to_be_visible()
+
+    # A drill-down link in the results also swaps in place and pushes its URL.
+    page.goto(f"{live_url}/insights/heatmap")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("link", name="Place and Resources").click()
+    place = unit_id(app, "Place and Resources")
+    expect(page).to_have_url(re.compile(rf"unit={place}"))
+    expect(page.locator("#results caption")).to_contain_text("Place and Resources")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    # Back returns to the whole organisation's heatmap, as a complete page.
+    page.go_back()
+    expect(page).to_have_url(f"{live_url}/insights/heatmap")
+    expect(page.locator("#results caption")).to_contain_text("Riverside Council and the units")
+    expect(page.get_by_role("heading", name="Heatmap", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Place and Resources")).to_be_visible()
+
+    # Every pushed URL also loads as a full page on its own.
+    page.goto(f"{live_url}/insights/heatmap?unit={services}")
+    expect(page.get_by_role("cell", name="Revenues and Benefits")).to_be_visible()
+    expect(page.get_by_label("Unit", exact=True)).to_have_value(str(services))
+
+
+def test_trend_comparison_and_comment_filters_update_in_place(
+    app: Flask, signed_in: Page, live_url: str
+) -> None:
+    page = signed_in
+    page.goto(f"{live_url}/insights/trends")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("Measure").select_option(label="Show they understand the change")
+    expect(results_heading(page)).to_contain_text("Show they understand the change")
+    page.get_by_label("Compare with").select_option(
+        label="Riverside Council > Place and Resources > Customer Services > Revenues and Benefits"
+    )
+    expect(page.locator(".app-legend li")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"measure=demonstrated.*compare=\d+"))
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    page.goto(f"{live_url}/insights/comments")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("Theme").select_option(label="Jobs")
+    expect(page).to_have_url(re.compile(r"theme=jobs"))
+    comments = page.locator(".app-comment__text")
+    expect(comments.first).to_be_visible()
+    for text in comments.all_inner_texts():
+        assert re.search(r"job|role|redundan|restructur|headcount", text, re.IGNORECASE), text
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/insights/",
+        "/insights/heatmap",
+        "/insights/trends",
+        "/insights/definition",
+        "/insights/comments",
+        "/insights/rates",
+    ],
+)
+def test_insights_screens_have_no_accessibility_violations(
+    app: Flask, signed_in: Page, live_url: str, path: str
+) -> None:
+    page = signed_in
+    compare = unit_id(app, "Environment")
+    page.goto(f"{live_url}{path}" + (f"?compare={compare}" if path.endswith("trends") else ""))
+    expect(page.locator("#results")).to_be_visible()
+    assert axe_violations(page) == []
