@@ -55,11 +55,11 @@ def test_filters_swap_results_in_place_push_the_url_and_back_restores(
     page.get_by_label("Unit", exact=True).select_option(
         label="Riverside Council > Place and Resources > Customer Services"
     )
-    expect(results_heading(page)).to_contain_text("Customer Services")
+    expect(page.locator("#results caption")).to_contain_text("Customer Services and the units")
     expect(page).to_have_url(re.compile(rf"/insights/heatmap\?.*unit={services}"))
     # Swapped in place: no page load happened, so the page's own state survived.
     assert page.evaluate("window.stillTheSamePage") is True
-    expect(page.get_by_role("cell", name="Revenues and Benefits")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Revenues and Benefits")).to_be_visible()
 
     # A drill-down link in the results also swaps in place and pushes its URL.
     page.goto(f"{live_url}/insights/heatmap")
@@ -79,7 +79,7 @@ def test_filters_swap_results_in_place_push_the_url_and_back_restores(
 
     # Every pushed URL also loads as a full page on its own.
     page.goto(f"{live_url}/insights/heatmap?unit={services}")
-    expect(page.get_by_role("cell", name="Revenues and Benefits")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Revenues and Benefits")).to_be_visible()
     expect(page.get_by_label("Unit", exact=True)).to_have_value(str(services))
 
 
@@ -100,7 +100,7 @@ def test_trend_comparison_and_comment_filters_update_in_place(
 
     page.goto(f"{live_url}/insights/comments")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Theme").select_option(label="Jobs")
+    page.get_by_label("Theme", exact=True).select_option(label="Jobs")
     expect(page).to_have_url(re.compile(r"theme=jobs"))
     comments = page.locator(".app-comment__text")
     expect(comments.first).to_be_visible()
