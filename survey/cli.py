@@ -1,6 +1,8 @@
-"""Flask CLI commands: init-db, create-user and demo."""
+"""Flask CLI commands: init-db, create-user, demo, tick and export."""
 
 from __future__ import annotations
+
+from typing import TextIO
 
 import click
 from flask import Flask
@@ -9,8 +11,10 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
+from survey.exports import BOM
 from survey.models import Role, Unit, utcnow
-from survey.services import demo, questions, units, users, waves
+from survey.services import demo, exporting, insights, questions, units, users, waves
+from survey.services.problems import Invalid
 
 
 @click.command("init-db")
@@ -84,7 +88,52 @@ def tick_command() -> None:
     click.echo(f"{len(created)} new wave{'' if len(created) == 1 else 's'}.")
 
 
+@click.command("export")
+@with_appcontext
+@click.argument("kind", type=click.Choice(["responses", "aggregates"]))
+@click.option("--wave", "wave_name", default="", help="One wave by name (default: every wave).")
+@click.option("--unit", "unit_path", default="", help='Only this unit and below: "A > B".')
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@click.option("--excel", is_flag=True, help="Start with a byte-order mark, for Excel.")
+def export_command(kind: str, wave_name: str, unit_path: str, output: TextIO, excel: bool) -> None:
+    """Write responses (closed waves, long form) or aggregates (as the screens show them) as CSV."""
+    now = utcnow()
+    launched = insights.launched_waves()
+    if wave_name:
+        chosen = [w for w in launched if w.name == wave_name]
+    elif kind == "responses":  # every wave whose raw answers may go out: the closed ones
+        chosen = [w for w in launched if now >= w.closes_at]
+    else:
+        chosen = launched
+    if not chosen:
+        raise click.ClickException(
+            f"there is no launched wave called {wave_name!r}" if wave_name else "no wave to export"
+        )
+    unit = units.find(unit_path) if unit_path else None
+    if unit_path and unit is None:
+        raise click.ClickException(f"there is no unit called {unit_path!r}")
+    scope = exporting.Scope([wave.id for wave in chosen], unit.id if unit else None)
+    try:
+        chunks = (
+            exporting.responses_csv(scope, now)
+            if kind == "responses"
+            else exporting.aggregates_csv(scope, None, now)
+        )
+    except Invalid as problem:
+        raise click.ClickException(problem.message) from problem
+    if excel:
+        output.write(BOM)
+    for chunk in chunks:
+        output.write(chunk)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db_command, create_user_command, demo_command, tick_command):
+    for command in (
+        init_db_command,
+        create_user_command,
+        demo_command,
+        tick_command,
+        export_command,
+    ):
         app.cli.add_command(command)

@@ -2,37 +2,79 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
-# A cell a spreadsheet might run as a formula or split into a new row.
+from flask import Response, stream_with_context
+
+# A cell a spreadsheet might run as a formula or split into a new row. A leading quote mark is
+# protected too, so that the import can always strip exactly one and get the original back.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+PROTECTED_START = (*FORMULA_START, "'")
+NEEDS_QUOTES = re.compile(r'[",\r\n]')
 SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+BOM = "\ufeff"  # lets Excel read the file as UTF-8
+CHUNK = 64 * 1024
 
 
-def safe_cell(value: object) -> object:
-    """Return the value, with text that could start a formula prefixed by a quote mark."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+def safe_cell(value: object) -> str:
+    """Return one CSV cell: text protected against formulas and quoted where RFC 4180 needs it.
+
+    Numbers stay numbers (a negative number is not text, so it is not prefixed); None is empty;
+    booleans are `true` and `false`.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        return str(value)
+    if value.startswith(PROTECTED_START):
+        value = "'" + value
+    if NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
     return value
 
 
+def original_text(cell: str) -> str:
+    """Undo `safe_cell`'s protection on a cell read back by the csv module."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(PROTECTED_START) else cell
+
+
+def line(cells: Iterable[object]) -> str:
+    """Return one CSV record, CRLF-terminated."""
+    return ",".join(map(safe_cell, cells)) + "\r\n"
+
+
+def chunked(lines: Iterable[str]) -> Iterator[str]:
+    """Join records into chunks of about 64 KB, so streaming costs few writes."""
+    parts: list[str] = []
+    size = 0
+    for text in lines:
+        parts.append(text)
+        size += len(text)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts, size = [], 0
+    yield "".join(parts)
+
+
 def rows_to_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """Yield CSV text a row at a time, so any size streams in constant memory."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """Yield CSV text in chunks, so any size streams in constant memory."""
+    return chunked(chain([line(header)], map(line, rows)))
 
 
 def filename(*parts: str) -> str:
     """Return a file name made only of safe characters."""
     return "-".join(SAFE_FILENAME.sub("_", p).strip("_") for p in parts if p) + ".csv"
+
+
+def download(chunks: Iterable[str], name: str, excel: bool = False) -> Response:
+    """Stream CSV as an attachment; the Excel variant starts with a byte-order mark."""
+    body = chain([BOM], chunks) if excel else chunks
+    response = Response(stream_with_context(body), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

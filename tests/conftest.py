@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.extensions import db
-from tests.helpers import Org, build_org, make_accounts, sign_in
+from tests.helpers import Org, build_org, make_accounts, make_demo_accounts, sign_in
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -136,3 +136,10 @@ def admin(app: Flask, accounts: None) -> FlaskClient:
     client = app.test_client()
     sign_in(client, "admin")
     return client
+
+
+@pytest.fixture
+def demo(app: Flask, runner) -> None:
+    """The demo organisation, with an analyst, an admin and a manager of Customer Services."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    make_demo_accounts(app)

@@ -161,3 +161,26 @@ def post(
     token = csrf_from(client, "/admin/")
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(url, data={"csrf_token": token, **(data or {})}, headers=headers, **kwargs)
+
+
+def make_demo_accounts(app: Flask) -> None:
+    """Create an analyst, an admin and a manager of Customer Services in the demo organisation."""
+    with app.app_context(), write_transaction() as session:
+        stuck = session.scalars(select(Unit).where(Unit.name == "Customer Services")).one()
+        set_user(session, "analyst@test.org", PASSWORD, Role.ANALYST)
+        set_user(session, "admin@test.org", PASSWORD, Role.ADMIN)
+        set_user(session, "manager@test.org", PASSWORD, Role.MANAGER, stuck)
+
+
+def unit_id(app: Flask, name: str) -> int:
+    """Return the id of the unit with this name."""
+    with app.app_context():
+        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """Return a new client signed in with this e-mail address and the test password."""
+    client = app.test_client()
+    token = csrf_from(client, "/login")
+    client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    return client

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from flask.testing import FlaskClient
 
-from survey.database import write_transaction
-from survey.extensions import db
-from survey.models import Role, Unit
-from survey.services.users import set_user
-from tests.helpers import PASSWORD, csrf_from
+from tests.helpers import signed_in, unit_id
 
 SCREENS = [
     "/insights/",
@@ -21,27 +16,6 @@ SCREENS = [
     "/insights/comments",
     "/insights/rates",
 ]
-
-
-@pytest.fixture
-def demo(app: Flask, runner: FlaskCliRunner) -> None:
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    with app.app_context(), write_transaction() as session:
-        stuck = session.scalars(select(Unit).where(Unit.name == "Customer Services")).one()
-        set_user(session, "analyst@test.org", PASSWORD, Role.ANALYST)
-        set_user(session, "manager@test.org", PASSWORD, Role.MANAGER, stuck)
-
-
-def unit_id(app: Flask, name: str) -> int:
-    with app.app_context():
-        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf_from(client, "/login")
-    client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
-    return client
 
 
 @pytest.mark.parametrize("screen", SCREENS)
@@ -54,6 +28,17 @@ def test_analyst_sees_every_screen(app: Flask, demo: None, screen: str) -> None:
     reply = signed_in(app, "analyst@test.org").get(screen)
     assert reply.status_code == 200
     assert reply.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_admin_and_manager_see_every_screen_within_their_scope(
+    app: Flask, demo: None, screen: str
+) -> None:
+    assert signed_in(app, "admin@test.org").get(screen).status_code == 200
+    page = signed_in(app, "manager@test.org").get(screen).get_data(as_text=True)
+    results = page[page.index('<div id="results"') :]
+    assert "Customer Services" in results
+    assert "Adult Social Care" not in page
 
 
 def test_htmx_filter_returns_the_results_fragment(app: Flask, demo: None) -> None:
@@ -124,9 +109,8 @@ def test_trends_compare_units_side_by_side(app: Flask, demo: None) -> None:
             f"by wave: Riverside Council &gt; Place and Resources &gt; {path}</caption>" in results
         )
     assert '<ul class="govuk-list app-legend"' in results
-    assert results.startswith(
-        '<div id="results" class="app-results">\n  <h2 class="govuk-heading-m">This is the right change for the residents'
-    )
+    heading = '<h2 class="govuk-heading-m">This is the right change for the residents'
+    assert results.startswith(f'<div id="results" class="app-results">\n  {heading}')
 
 
 def test_trends_of_a_single_question_and_too_many_comparisons(app: Flask, demo: None) -> None:

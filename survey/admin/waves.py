@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
 from survey.admin.forms import EVERYONE, InvitationForm, WaveForm, unit_choices
-from survey.exports import filename, rows_to_csv
+from survey.exports import download, filename, rows_to_csv
 from survey.models import Wave, utcnow
 from survey.services import surveys, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
@@ -151,13 +151,6 @@ def invitations(wave_id: int) -> object:
             return _detail(wave, _form(wave), None if problem.field else problem.message, 422, form)
         base = request.host_url.rstrip("/")
         rows = [(path, base + url_for("respond.pulse", prefix="i", token=t)) for t in issued]
-        return Response(
-            rows_to_csv(("unit_path", "link"), rows),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": "attachment; filename="
-                + filename("invitations", wave.name, path.rsplit(" > ", 1)[-1]),
-                "Cache-Control": "no-store",
-            },
-        )
+        name = filename("invitations", wave.name, path.rsplit(" > ", 1)[-1])
+        return download(rows_to_csv(("unit_path", "link"), rows), name)
     return _detail(wave, _form(wave), status=422, invite_form=form)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from flask import abort, request
 from flask_login import current_user
 
+from survey.access import requires
 from survey.aggregation import minimum_detectable_change
 from survey.aggregation.comments import THEME_NAMES, TONES
+from survey.exports import download, filename
 from survey.insights import bp
-from survey.models import Kind, utcnow
+from survey.models import Kind, Role, Wave, utcnow
 from survey.services import comments as shown_comments
-from survey.services import insights
+from survey.services import exporting, insights
 from survey.services.insights import WaveView
 from survey.services.pulses import load_pulse
 from survey.web import page_or_fragment
@@ -52,8 +54,8 @@ class Selection:
         )
 
 
-def _select(screen: str) -> Selection:
-    """Read the filters, falling back to the latest wave and the top of the user's scope."""
+def _wave_range() -> list[Wave]:
+    """Return the launched waves from `from` to `wave` (default: the latest and five before)."""
     waves = insights.launched_waves()
     if not waves:
         abort(404, "No wave has been launched yet, so there are no results to show.")
@@ -64,8 +66,13 @@ def _select(screen: str) -> Selection:
     )
     if to_id not in ids or from_id not in ids or ids.index(from_id) > ids.index(to_id):
         abort(404, "That wave is not one of the launched waves.")
+    return waves[ids.index(from_id) : ids.index(to_id) + 1]
+
+
+def _select(screen: str) -> Selection:
+    """Read the filters, falling back to the latest wave and the top of the user's scope."""
+    in_range = _wave_range()
     now = utcnow()
-    in_range = waves[ids.index(from_id) : ids.index(to_id) + 1]
     if screen not in OVER_TIME:
         in_range = in_range[-1:]
     views = insights.frames(in_range, current_user, now)
@@ -188,3 +195,44 @@ def comments() -> object:
 def rates() -> object:
     """Response rates by unit for the wave in focus, released only as the rules allow."""
     return _render("rates")
+
+
+def _export_scope() -> exporting.Scope:
+    """Return the waves and unit an export link carries, the unit checked against the scope."""
+    waves = _wave_range()
+    unit = request.args.get("unit", type=int)
+    if unit is not None:
+        tree = insights.frame(waves[-1], current_user, utcnow()).tree
+        if unit not in insights.scope(current_user, tree):
+            abort(404)
+    return exporting.Scope([wave.id for wave in waves], unit)
+
+
+def _file(kind: str, scope: exporting.Scope) -> str:
+    """Return a download's file name: what, which waves, and whether it is for Excel."""
+    waves = scope.waves()
+    span = waves[0].name if len(waves) == 1 else f"{waves[0].name}-to-{waves[-1].name}"
+    return filename(kind, span, "excel" if request.args.get("excel") else "")
+
+
+@bp.get("/export/aggregates.csv")
+def export_aggregates() -> object:
+    """The figures of the waves and units in the filters, suppressed exactly as on screen."""
+    scope = _export_scope()
+    # The real user, not the proxy: the file is written after this function returns.
+    chunks = exporting.aggregates_csv(scope, current_user._get_current_object(), utcnow())
+    return download(chunks, _file("aggregates", scope), bool(request.args.get("excel")))
+
+
+@bp.get("/export/responses.csv")
+@requires(Role.ADMIN)
+def export_responses() -> object:
+    """Raw answers of the closed waves in the filters, long form (admins only)."""
+    now = utcnow()
+    scope = _export_scope()
+    closed = [wave.id for wave in scope.waves() if now >= wave.closes_at]
+    if not closed:
+        abort(409, "Raw responses can be exported once a wave has closed: choose a closed wave.")
+    scope = exporting.Scope(closed, scope.unit)
+    chunks = exporting.responses_csv(scope, now)
+    return download(chunks, _file("responses", scope), bool(request.args.get("excel")))

@@ -1,0 +1,261 @@
+"""CSV exports: aggregates through the insights view (so through every anonymity rule), and raw
+responses for admins in long form, streamed in constant memory.
+
+Formats are in the README ("CSV formats") and are what `importing` reads back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+
+from sqlalchemy import func, select
+
+from survey import aggregation as agg
+from survey.exports import chunked, line, rows_to_csv, safe_cell
+from survey.extensions import db
+from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
+from survey.services import insights
+from survey.services.problems import Invalid
+from survey.services.pulses import load_pulse
+
+RESPONSE_COLUMNS = (
+    "wave",
+    "wave_start",
+    "wave_end",
+    "unit_path",
+    "response_id",
+    "question_code",
+    "question_version",
+    "question_text",
+    "dimension",
+    "kind",
+    "value",
+    "option",
+    "text",
+)
+AGGREGATE_COLUMNS = (
+    "wave",
+    "wave_end",
+    "unit_path",
+    "measure",
+    "n",
+    "mean",
+    "favourable_pct",
+    "ci_low",
+    "ci_high",
+    "change",
+    "significant",
+    "suppressed",
+)
+STREAM_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to export: launched waves by id (oldest first) and a unit whose subtree to include.
+
+    Ids, not loaded waves: a download is written after its request's view has returned.
+    """
+
+    wave_ids: list[int]
+    unit: int | None = None
+
+    def waves(self) -> list[Wave]:
+        """Return the waves, loaded in the current session."""
+        found = db.session.scalars(select(Wave).where(Wave.id.in_(self.wave_ids))).all()
+        return sorted(found, key=lambda wave: self.wave_ids.index(wave.id))
+
+
+def _subtree(unit: int | None, tree: agg.Tree) -> set[int]:
+    """Return the units of a wave's tree at or below `unit` (all of them for None)."""
+    if unit is None:
+        return set(tree)
+    return {u for u in tree if unit in agg.ancestors(u, tree)}
+
+
+# Aggregates ----------------------------------------------------------------------------------
+
+
+def _measures(wave: Wave) -> list[str]:
+    """Return a wave's measures: dimensions, then scale questions, then indices."""
+    items = [i for i in load_pulse(wave.id).items if i.kind in (Kind.SCALE5, Kind.SCALE11)]
+    dimensions = {i.dimension or i.code for i in items if i.kind is Kind.SCALE5}
+    return [
+        *(d for d in insights.DIMENSIONS if d in dimensions),
+        *sorted(dimensions - set(insights.DIMENSIONS)),
+        *(i.code for i in items if i.code not in dimensions),
+        *insights.INDICES,
+    ]
+
+
+def _percent(value: float | None) -> float | None:
+    """Return a 0-1 share as a percentage with one decimal."""
+    return None if value is None else round(value * 100, 1)
+
+
+def _figures(measure: str, now: insights.Figure, before: insights.Figure | None) -> tuple:
+    """Return n, mean, favourable_pct, ci_low, ci_high, change, significant, suppressed."""
+    if now.suppressed:
+        return (None, None, None, None, None, None, None, True)
+    moved = insights.change(before, now) if before is not None else None
+    if measure == "enps":
+        mean, share = (None if now.value is None else round(now.value, 1)), None
+    else:
+        mean = None if now.mean is None else round(now.mean, 2)
+        share = _percent(now.value)
+    return (
+        now.n,
+        mean,
+        share,
+        _percent(now.low),
+        _percent(now.high),
+        None if moved is None else _percent(moved.difference),
+        None if moved is None else moved.significant,
+        False,
+    )
+
+
+def aggregate_rows(scope: Scope, user: User | None, now: datetime) -> Iterator[tuple]:
+    """Yield aggregate rows, wave by wave, for the units the user may see, suppressed as on screen.
+
+    `change` compares with the launched wave before each one, whether or not it is exported.
+    """
+    launched = insights.launched_waves()
+    order = [w.id for w in launched]
+    for wave in scope.waves():
+        index = order.index(wave.id)
+        pair = launched[max(0, index - 1) : index + 1]
+        views = insights.frames(pair, user, now)
+        current = views[-1]
+        allowed = insights.scope(user, current.tree) & _subtree(scope.unit, current.tree)
+        units = sorted(allowed, key=lambda u: current.paths[u])
+        insights.fill(views, units)
+        before = views[0] if len(views) == 2 else None
+        for unit in units:
+            for measure in _measures(wave):
+                figure = current.figure(unit, measure)
+                earlier = before.figure(unit, measure) if before else None
+                yield (
+                    wave.name,
+                    wave.closes_at.date().isoformat(),
+                    current.paths[unit],
+                    measure,
+                    *_figures(measure, figure, earlier),
+                )
+
+
+def aggregates_csv(scope: Scope, user: User | None, now: datetime) -> Iterator[str]:
+    """Yield the aggregates file in chunks, computed wave by wave as it streams."""
+    return rows_to_csv(AGGREGATE_COLUMNS, aggregate_rows(scope, user, now))
+
+
+# Responses -----------------------------------------------------------------------------------
+
+
+def _closed(scope: Scope, now: datetime) -> list[Wave]:
+    """Return the scope's waves, refusing open ones: raw answers only after a wave has closed."""
+    waves = scope.waves()
+    still_open = [wave.name for wave in waves if now < wave.closes_at]
+    if still_open:
+        raise Invalid(
+            "wave",
+            f"Raw responses of {', '.join(still_open)} can be exported once "
+            f"{'it closes' if len(still_open) == 1 else 'they close'}",
+        )
+    return waves
+
+
+def _version_cells() -> dict[int, str]:
+    """Return each question version's constant cells, already made safe and joined."""
+    rows = db.session.execute(
+        select(
+            QuestionVersion.id,
+            Question.code,
+            QuestionVersion.version,
+            QuestionVersion.text,
+            QuestionVersion.dimension,
+            QuestionVersion.kind,
+        ).join(Question, Question.id == QuestionVersion.question_id)
+    )
+    return {
+        vid: ",".join(map(safe_cell, (code, version, text, dimension, kind.value)))
+        for vid, code, version, text, dimension, kind in rows
+    }
+
+
+def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
+    """Return the (wave, unit) groups with enough responses for their comments to be exported."""
+    thresholds = {wave.id: wave.comment_threshold for wave in waves}
+    counts = db.session.execute(
+        select(Response.wave_id, Response.unit_id, func.count())
+        .where(Response.wave_id.in_(list(thresholds)))
+        .group_by(Response.wave_id, Response.unit_id)
+    )
+    return {(w, u) for w, u, n in counts if n >= thresholds[w]}
+
+
+def response_lines(scope: Scope, now: datetime) -> Iterator[str]:
+    """Yield the long-form responses file a record at a time, for closed waves only.
+
+    Constant memory: rows stream from a server-side cursor, and every cell that is the same for
+    many rows (wave, unit path, question) is made safe once. `response_id` is a keyed hash with a
+    key made for this export alone, so it groups one response's rows and reveals nothing else.
+    """
+    waves = _closed(scope, now)
+    key = secrets.token_bytes(16)
+    prefixes: dict[tuple[int, int], str] = {}
+    units: set[int] = set()
+    for view in insights.frames(waves, None, now):
+        wave = view.wave
+        head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
+        for unit in _subtree(scope.unit, view.tree):
+            prefixes[(wave.id, unit)] = head + safe_cell(view.paths[unit]) + ","
+            units.add(unit)
+    versions = _version_cells()
+    options = {
+        oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
+    }
+    with_text = _text_allowed(waves)
+    query = (
+        select(
+            Answer.response_id,
+            Response.wave_id,
+            Response.unit_id,
+            Answer.question_version_id,
+            Answer.value,
+            Answer.option_id,
+            Answer.text,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.wave_id.in_([w.id for w in waves]))
+        .order_by(Answer.id)
+    )
+    if scope.unit is not None:
+        query = query.where(Response.unit_id.in_(units))
+    yield line(RESPONSE_COLUMNS)
+    last, token = None, ""
+    result = db.session.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
+    for rows in result.partitions():
+        for response_id, wave_id, unit_id, version, value, option, text in rows:
+            if text is not None and (wave_id, unit_id) not in with_text:
+                continue
+            if response_id != last:
+                digest = hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8)
+                last, token = response_id, digest.hexdigest()
+            yield (
+                f"{prefixes[(wave_id, unit_id)]}{token},{versions[version]},"
+                f"{'' if value is None else value},{options.get(option, '')},"
+                f"{'' if text is None else safe_cell(text)}\r\n"
+            )
+
+
+def responses_csv(scope: Scope, now: datetime) -> Iterator[str]:
+    """Yield the responses file in chunks (checks the waves before the first chunk)."""
+    lines = response_lines(scope, now)
+    first = next(lines)  # runs the checks now, so a refusal is an error page, not a broken file
+    return chunked(chain([first], lines))
