@@ -1,7 +1,8 @@
-"""Flask CLI commands: init-db, create-user, demo, tick and export."""
+"""Flask CLI commands: init-db, create-user, demo, tick, export and import-responses."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.exports import BOM
 from survey.models import Role, Unit, utcnow
-from survey.services import demo, exporting, insights, questions, units, users, waves
+from survey.services import demo, exporting, importing, insights, questions, units, users, waves
 from survey.services.problems import Invalid
 
 
@@ -127,6 +128,22 @@ def export_command(kind: str, wave_name: str, unit_path: str, output: TextIO, ex
         output.write(chunk)
 
 
+@click.command("import-responses")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+def import_responses_command(path: Path, dry_run: bool) -> None:
+    """Import past results in the responses CSV format (checked whole first; all or nothing)."""
+    report = importing.import_responses(path.open, dry_run)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        if report.problem_count > len(report.problems):
+            click.echo(f"...and {report.problem_count - len(report.problems)} more", err=True)
+        raise click.ClickException(f"{path.name}: {importing.summary(report)}")
+    click.echo(f"{path.name}: {importing.summary(report)}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -135,5 +152,6 @@ def init_app(app: Flask) -> None:
         demo_command,
         tick_command,
         export_command,
+        import_responses_command,
     ):
         app.cli.add_command(command)

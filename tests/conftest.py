@@ -15,7 +15,14 @@ from sqlalchemy import create_engine, text
 
 from survey import create_app
 from survey.extensions import db
-from tests.helpers import Org, build_org, make_accounts, make_demo_accounts, sign_in
+from tests.helpers import (
+    Org,
+    build_org,
+    empty_tables,
+    make_accounts,
+    make_demo_accounts,
+    sign_in,
+)
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -76,18 +83,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
-def _empty_tables() -> None:
-    """Delete every row, children first, so the next test starts clean."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """Return an app bound to the session's database, emptied after the test."""
@@ -101,7 +96,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     )
     yield app
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         db.engine.dispose()
 
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from survey.database import write_transaction
 from survey.extensions import db
@@ -184,3 +184,17 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
     token = csrf_from(client, "/login")
     client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
     return client
+
+
+def empty_tables() -> None:
+    """Delete every row, children first, and forget what workers cache about launched waves."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+    for cache in ("pulse_cache", "snapshot_cache"):
+        current_app.extensions.pop(cache, None)

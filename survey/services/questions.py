@@ -44,7 +44,7 @@ class BankRow:
     frozen: bool
 
 
-def _install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersion:
+def install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersion:
     """Return the first version of a bank question, creating it if it does not exist."""
     question = session.scalar(select(Question).where(Question.code == spec.code))
     if question is not None:
@@ -71,7 +71,7 @@ def ensure_default_survey(session: Session) -> Survey:
     """Return the default pulse, installing its questions and first definition when missing."""
     survey = session.scalar(select(Survey).where(Survey.name == bank.DEFAULT_SURVEY))
     if survey is None:
-        versions = [_install_question(session, spec) for spec in bank.DEFAULT_QUESTIONS]
+        versions = [install_question(session, spec) for spec in bank.DEFAULT_QUESTIONS]
         survey = Survey(name=bank.DEFAULT_SURVEY)
         survey.items = [SurveyItem(position=i, question_version=v) for i, v in enumerate(versions)]
         session.add(survey)
