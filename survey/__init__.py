@@ -32,6 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
     )
+    from survey.admin.imports import allow_large_upload
+
+    app.before_request(allow_large_upload)  # before CSRF protection reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     access.init_app(app)

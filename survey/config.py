@@ -17,6 +17,8 @@ class Defaults:
     # A pulse submission is a few KB; anything far larger is not a respondent.
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
+    # Except an admin's upload of past results, which may be large (it is spooled to disk).
+    IMPORT_MAX_BYTES = 512 * 1024 * 1024
     TEXT_ANSWER_MAX_CHARS = 2000
 
     ANONYMITY_THRESHOLD = 5

@@ -319,6 +319,22 @@ class Action(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ImportJob(db.Model):
+    """An upload of past results being checked and imported in the background."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # checking, importing, done (good, or imported) or failed (problems, nothing stored)
+    status: Mapped[str] = mapped_column(String(16), default="checking")
+    rows_checked: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[str] = mapped_column(Text, default="")  # one per line
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class AuditEntry(db.Model):
     """Who changed what, and when: one row per admin change."""
 

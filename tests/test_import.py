@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Answer, Response, Unit, utcnow
 from survey.services import exporting, importing, insights
-from tests.helpers import build_org, empty_tables, response_count
+from tests.helpers import build_org, csrf_from, empty_tables, response_count, sign_in
 
 HEADER = ",".join(exporting.RESPONSE_COLUMNS)
 GOOD = (
@@ -217,3 +218,60 @@ def test_cli_import(app: Flask, runner, tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "line 2: unknown kind 'dial'" in result.output
     assert "nothing was imported" in result.output
+
+
+def wait_for(client, url: str) -> str:
+    """Poll an import job's page until it has finished; return the page."""
+    for _ in range(100):
+        page = client.get(url).get_data(as_text=True)
+        if "hx-trigger" not in page:
+            return page
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")
+
+
+def upload(client, data: bytes, dry_run: bool = False):
+    """Post a file to the import page with a valid CSRF token."""
+    token = csrf_from(client, "/admin/imports")
+    form = {"csrf_token": token, "file": (io.BytesIO(data), "past results.csv")}
+    if dry_run:
+        form["dry_run"] = "y"
+    return client.post("/admin/imports", data=form, content_type="multipart/form-data")
+
+
+def test_admin_uploads_a_large_file_and_watches_it_import(app: Flask, admin) -> None:
+    rows = "".join(GOOD.replace(",r1,", f",r{n},") for n in range(3000))
+    data = (HEADER + "\r\n" + rows).encode()
+    assert len(data) > 256 * 1024  # past the limit every other form has
+    reply = upload(admin, data)
+    assert reply.status_code == 303
+    page = wait_for(admin, reply.headers["Location"])
+    assert "Imported" in page
+    assert "Imported 3,000 new responses" in page
+    assert response_count(app) == 3000
+    listing = admin.get("/admin/imports").get_data(as_text=True)
+    assert "past results.csv" in listing
+
+
+def test_upload_with_problems_lists_them_and_imports_nothing(app: Flask, admin) -> None:
+    before = response_count(app)
+    data = (HEADER + "\r\n" + GOOD + GOOD.replace(",r1,", ",r2,").replace(",4,,", ",0,,")).encode()
+    page = wait_for(admin, upload(admin, data).headers["Location"])
+    assert "1 problem found, so nothing was imported" in page
+    assert "line 3: a scale5 answer is a whole number from 1 to 5" in page
+    assert response_count(app) == before
+    checked = wait_for(
+        admin, upload(admin, (HEADER + "\r\n" + GOOD).encode(), True).headers["Location"]
+    )
+    assert "The file is good" in checked
+    assert response_count(app) == before
+
+
+def test_only_admins_may_import(app: Flask, accounts: None) -> None:
+    analyst = app.test_client()
+    sign_in(analyst, "analyst")
+    assert analyst.get("/admin/imports").status_code == 403
+    big = {"file": (io.BytesIO(b"x" * (300 * 1024)), "a.csv")}
+    reply = analyst.post("/admin/imports", data=big, content_type="multipart/form-data")
+    assert reply.status_code in (403, 413)
+    assert app.test_client().get("/admin/imports").status_code == 302

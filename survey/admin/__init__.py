@@ -26,6 +26,7 @@ def no_store(response: Response) -> Response:
 from survey.admin import (  # noqa: E402, F401  (routes register themselves on bp)
     content,
     dashboard,
+    imports,
     questions,
     surveys,
     units,

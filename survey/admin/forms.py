@@ -64,6 +64,13 @@ class ImportForm(AppForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import")])
 
 
+class ResponsesImportForm(AppForm):
+    """Upload past results in the responses CSV format."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import")])
+    dry_run = BooleanField("Only check the file; import nothing")
+
+
 class UserForm(AppForm):
     """Create or edit a user."""
 

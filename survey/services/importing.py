@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any
@@ -319,7 +319,15 @@ def _wave_versions(wave_id: int) -> list[_Version]:
     return [_Version(*row) for row in rows]
 
 
-def check(binary: IO[bytes]) -> tuple[Report, Plan]:
+Progress = Callable[[str, int], None]  # (stage, rows checked so far)
+PROGRESS_EVERY = 20_000
+
+
+def _quiet(_stage: str, _rows: int) -> None:
+    """Report progress nowhere."""
+
+
+def check(binary: IO[bytes], progress: Progress = _quiet) -> tuple[Report, Plan]:
     """Read the whole file and report every problem; store nothing."""
     report = Report()
     checker = Checker(report)
@@ -327,6 +335,8 @@ def check(binary: IO[bytes]) -> tuple[Report, Plan]:
         for line, row in _rows(binary):
             report.rows += 1
             checker.row(line, row)
+            if report.rows % PROGRESS_EVERY == 0:
+                progress("checking", report.rows)
     except BadFile as error:
         report.problem(0, str(error))
         return report, checker.plan
@@ -487,14 +497,15 @@ def summary(report: Report) -> str:
     return f"imported {report.added:,} new responses ({found}; the rest were there already)"
 
 
-def import_responses(open_file: Any, dry_run: bool = False) -> Report:
+def import_responses(open_file: Any, dry_run: bool = False, progress: Progress = _quiet) -> Report:
     """Check a file and import it if it is good. `open_file("rb")` opens it (it is read twice)."""
     with open_file("rb") as binary:
-        report, plan = check(binary)
+        report, plan = check(binary, progress)
     report.dry_run = dry_run
     report.waves = sorted(plan.waves)
     if not report.ok or dry_run:
         return report
+    progress("importing", report.rows)
     with write_transaction() as session, open_file("rb") as binary:
         _store(session, binary, plan, report)
     # Bring the figures up to date now, so the first person to look does not wait for them.
