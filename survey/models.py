@@ -326,7 +326,7 @@ class ImportJob(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     filename: Mapped[str] = mapped_column(String(200))
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    # checking, importing, done (good, or imported) or failed (problems, nothing stored)
+    # checking, importing, figures; then done (good, or imported) or failed (nothing stored)
     status: Mapped[str] = mapped_column(String(16), default="checking")
     rows_checked: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Action, AuditEntry, Question, Survey, User
+from survey.models import Action, AuditEntry, ImportJob, Question, Survey, User, utcnow
 from tests.helpers import CSRF, Org, sign_in
 
 
@@ -23,6 +23,7 @@ def admin_urls(app: Flask, org: Org) -> list[tuple[str, str]]:
             "question_id": db.session.scalar(select(Question.id)),
             "user_id": db.session.scalar(select(User.id)),
             "action_id": db.session.scalar(select(Action.id)),
+            "job_id": db.session.scalar(select(ImportJob.id)),
         }
         urls = []
         for rule in app.url_map.iter_rules():
@@ -40,6 +41,7 @@ def admin_urls(app: Flask, org: Org) -> list[tuple[str, str]]:
 def routes(app: Flask, org: Org, accounts: None) -> list[tuple[str, str]]:
     with app.app_context(), write_transaction() as session:
         session.add(Action(wave_id=org.wave_id, text="An action"))
+        session.add(ImportJob(filename="past.csv", status="done", finished_at=utcnow()))
     return admin_urls(app, org)
 
 

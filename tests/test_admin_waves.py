@@ -189,7 +189,7 @@ def test_invitations_download_once_as_csv_and_work(
     )
     assert reply.status_code == 200
     assert reply.mimetype == "text/csv"
-    assert reply.headers["Content-Disposition"].startswith("attachment; filename=invitations-")
+    assert reply.headers["Content-Disposition"].startswith('attachment; filename="invitations-')
     assert reply.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(reply.get_data(as_text=True))))
     assert rows[0] == ["unit_path", "link"]

@@ -15,8 +15,8 @@ from survey import create_app
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import User
-from tests.conftest import REDIS_URL, _empty_tables
-from tests.helpers import ACCOUNTS, build_org, csrf_from, make_accounts, sign_in
+from tests.conftest import REDIS_URL
+from tests.helpers import ACCOUNTS, build_org, csrf_from, empty_tables, make_accounts, sign_in
 
 
 def test_admin_signs_in_and_lands_on_overview(client: FlaskClient, accounts: None) -> None:
@@ -174,7 +174,7 @@ def test_throttling_state_can_live_in_redis(database_url: str) -> None:
             store.delete(key)
         store.close()
         with app.app_context():
-            _empty_tables()
+            empty_tables()
         for each in (app, *twins):
             with each.app_context():
                 db.engine.dispose()

@@ -509,6 +509,7 @@ def import_responses(open_file: Any, dry_run: bool = False, progress: Progress =
     with write_transaction() as session, open_file("rb") as binary:
         _store(session, binary, plan, report)
     # Bring the figures up to date now, so the first person to look does not wait for them.
+    progress("figures", report.rows)
     imported = db.session.scalars(select(Wave.id).where(Wave.name.in_(report.waves))).all()
     tallies.refresh(imported, utcnow())
     return report
