@@ -16,6 +16,7 @@ from survey.models import Role, Unit
 from survey.services.users import set_user
 from tests.browser.conftest import axe_violations
 from tests.helpers import PASSWORD
+from tests.test_insights import SCREENS
 
 pytestmark = pytest.mark.browser
 ANALYST = "analyst@test.org"
@@ -109,17 +110,7 @@ def test_trend_comparison_and_comment_filters_update_in_place(
     assert page.evaluate("window.stillTheSamePage") is True
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/insights/",
-        "/insights/heatmap",
-        "/insights/trends",
-        "/insights/definition",
-        "/insights/comments",
-        "/insights/rates",
-    ],
-)
+@pytest.mark.parametrize("path", SCREENS)
 def test_insights_screens_have_no_accessibility_violations(
     app: Flask, signed_in: Page, live_url: str, path: str
 ) -> None:
