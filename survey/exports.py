@@ -75,6 +75,5 @@ def download(chunks: Iterable[str], name: str, excel: bool = False) -> Response:
     body = chain([BOM], chunks) if excel else chunks
     response = Response(stream_with_context(body), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"  # nosniff is on every response (survey/web.py)
     return response

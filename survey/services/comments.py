@@ -81,16 +81,15 @@ def _comments(view: WaveView, unit: int, themes: Themes) -> list[Comment]:
     ]
 
 
-def _split(view: WaveView, unit: int, themes: Themes) -> WaveThemes:
-    """Return the theme and tone shares of a unit's comments in one wave."""
-    if not shows_comments(view, unit):
-        return WaveThemes(view.wave, None, {}, {})
-    found = _comments(view, unit, themes)
+def _split(wave: Wave, found: list[Comment] | None, themes: Themes) -> WaveThemes:
+    """Return the theme and tone shares of one wave's comments (None: not shown)."""
+    if found is None:
+        return WaveThemes(wave, None, {}, {})
     total = len(found)
     by_theme = Counter(theme for comment in found for theme in comment.themes)
     by_tone = Counter(comment.tone for comment in found)
     return WaveThemes(
-        view.wave,
+        wave,
         total,
         {theme: by_theme[theme] / total if total else 0.0 for theme in themes.patterns},
         {name: by_tone[name] / total if total else 0.0 for name in TONES},
@@ -101,15 +100,16 @@ def listing(
     views: list[WaveView], unit: int, themes: Themes, theme: str, tone_: str, number: int
 ) -> Listing:
     """Return a page of the latest wave's comments matching the filters, and the trend."""
-    current = views[-1]
-    shown = shows_comments(current, unit)
+    # Each wave's comments are read once: for its trend row, and (the latest) for the list.
+    found = [_comments(v, unit, themes) if shows_comments(v, unit) else None for v in views]
+    latest = found[-1]
     matching = [
         comment
-        for comment in (_comments(current, unit, themes) if shown else [])
+        for comment in latest or []
         if (not theme or theme in comment.themes) and (not tone_ or comment.tone == tone_)
     ]
     return Listing(
-        shown,
+        latest is not None,
         page_of(matching, number, PER_PAGE),
-        [_split(each, unit, themes) for each in views],
+        [_split(view.wave, each, themes) for view, each in zip(views, found, strict=True)],
     )

@@ -196,7 +196,7 @@ def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
         .where(Response.wave_id.in_(list(thresholds)))
         .group_by(Response.wave_id, Response.unit_id)
     )
-    return {(w, u) for w, u, n in counts if n >= thresholds[w]}
+    return {(w, u) for w, u, n in counts if agg.released_count(n, thresholds[w]) is not None}
 
 
 def response_lines(scope: Scope, now: datetime) -> Iterator[str]:
