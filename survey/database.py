@@ -1,13 +1,14 @@
-"""Engine tuning per backend and the one way to run a write transaction."""
+"""Engine tuning per backend, the one way to run a write transaction, and bulk reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Select, Table, event, func, select, text
 from sqlalchemy.orm import Session
 
 from survey.extensions import db
@@ -53,3 +54,68 @@ def write_transaction() -> Iterator[Session]:
         raise
     finally:
         _immediate.reset(token)
+
+
+def driver_rows(query: Select, size: int) -> Iterator[list[tuple]]:
+    """Yield a query's rows in lists of plain tuples, straight from the database driver.
+
+    For streams of millions of rows, where making SQLAlchemy rows would cost more than all the
+    rest of the work. PostgreSQL reads through a server-side cursor; SQLite steps through the
+    rows as they are fetched anyway; so memory stays constant whatever the size. Runs in the
+    session's transaction.
+    """
+    connection = db.session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = compiled.construct_params()
+    if compiled.positional:
+        params = [params[name] for name in compiled.positiontup or ()]
+    driver = connection.connection.dbapi_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name=f"rows_{secrets.token_hex(4)}") if postgres else driver.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """Insert many rows of plain tuples in the session's transaction, at the driver's speed:
+    COPY on PostgreSQL, one prepared statement for them all on SQLite. Names come from our
+    models, quoted; values are always parameters."""
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    target = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
+    driver = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = driver.cursor()
+    try:
+        marks = ", ".join("?" * len(columns))
+        cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", rows)  # noqa: S608
+    finally:
+        cursor.close()
+
+
+def new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Return `count` unused primary keys for rows the caller inserts with `insert_rows`.
+
+    Only inside `write_transaction`: there SQLite holds its write lock from BEGIN, so the ids
+    after the largest stay ours; PostgreSQL draws them from the table's sequence, so writers
+    running at the same time never collide.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return list(session.scalars(drawn, {"table": table.name, "n": count}))
+    largest = session.scalar(select(func.max(table.c.id))) or 0
+    return list(range(largest + 1, largest + count + 1))

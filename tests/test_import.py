@@ -161,6 +161,10 @@ BAD = {
     "option on a scale": (GOOD.replace(",4,,", ",4,yes,"), "line 2: a scale5 answer"),
     "no unit": (GOOD.replace("Council > Housing", " > "), "line 2: unit_path must name units"),
     "cell count": ("a,b\r\n", "line 2: has 2 cells, the header has 13"),
+    "other dates for the wave": (
+        GOOD.replace("2024-03-21", "2024-03-28").replace(",r1,", ",r2,"),
+        "line 2: wave 'Spring 2024' runs from 2024-03-01 to 2024-03-21 on line 2",
+    ),
 }
 
 
@@ -169,7 +173,7 @@ def test_each_bad_row_is_reported_with_its_line(app: Flask, case: str) -> None:
     row, message = BAD[case]
     report = import_text(app, HEADER + "\r\n" + GOOD + row)
     assert not report.ok
-    assert any(str(p).startswith(message.replace("line 2", "line 3")) for p in report.problems), (
+    assert any(str(p).startswith(message.replace("line 2:", "line 3:")) for p in report.problems), (
         report.problems
     )
     assert response_count(app) == 0
@@ -192,6 +196,28 @@ def test_file_level_problems(app: Flask) -> None:
     twice = GOOD + GOOD.replace(",4,,", ",5,,")
     assert "answers knowledge twice" in str(import_text(app, HEADER + "\r\n" + twice).problems[0])
     assert response_count(app) == 0
+
+
+def test_the_same_bad_cells_on_many_lines_are_reported_on_each(app: Flask) -> None:
+    bad = "".join(GOOD.replace(",4,,", ",9,,").replace(",r1,", f",r{n},") for n in (7, 8, 9))
+    report = import_text(app, HEADER + "\r\n" + GOOD + bad + GOOD.replace(",r1,", ",r4,"))
+    assert [p.line for p in report.problems] == [3, 4, 5]
+
+
+def test_text_that_is_not_utf8_far_into_a_file_is_found_by_line(app: Flask) -> None:
+    rows = "".join(GOOD.replace(",r1,", f",r{n},") for n in range(5000))
+    latin = GOOD.replace("Housing", "Logement \u00e9").replace(",r1,", ",r9999,")
+    report = import_text(app, (HEADER + "\r\n" + rows).encode() + latin.encode("latin-1"))
+    assert str(report.problems[0]).startswith("line 5002 is not UTF-8 text (byte 54)")
+
+
+def test_columns_may_come_in_any_order(app: Flask) -> None:
+    order = list(reversed(exporting.RESPONSE_COLUMNS))
+    cells = next(csv.reader(io.StringIO(GOOD)))
+    row = ",".join(reversed(cells))
+    report = import_text(app, ",".join(order) + "\r\n" + row + "\r\n")
+    assert report.ok, report.problems
+    assert report.added == 1
 
 
 def test_a_file_with_one_bad_row_imports_nothing(app: Flask) -> None:

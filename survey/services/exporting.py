@@ -16,7 +16,8 @@ from itertools import chain
 from sqlalchemy import func, select
 
 from survey import aggregation as agg
-from survey.exports import chunked, line, rows_to_csv, safe_cell
+from survey.database import driver_rows
+from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
 from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
 from survey.services import insights
@@ -52,7 +53,7 @@ AGGREGATE_COLUMNS = (
     "significant",
     "suppressed",
 )
-STREAM_ROWS = 20_000
+STREAM_ROWS = 10_000  # rows per chunk: about 1.5 MB of CSV
 
 
 @dataclass(frozen=True)
@@ -199,31 +200,29 @@ def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
     return {(w, u) for w, u, n in counts if agg.released_count(n, thresholds[w]) is not None}
 
 
-def response_lines(scope: Scope, now: datetime) -> Iterator[str]:
-    """Yield the long-form responses file a record at a time, for closed waves only.
+def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
+    """Yield the long-form responses file: the header, then a chunk per batch of rows.
 
-    Constant memory: rows stream from a server-side cursor, and every cell that is the same for
-    many rows (wave, unit path, question) is made safe once. `response_id` is a keyed hash with a
-    key made for this export alone, so it groups one response's rows and reveals nothing else.
+    Closed waves only. Constant memory: rows stream from the driver wave by wave with no sort,
+    and every cell that is the same for many rows (wave, unit path, question, value) is made
+    safe and joined once. `response_id` is a keyed hash with a key made for this export alone,
+    so it groups one response's rows and reveals nothing else.
     """
     waves = _closed(scope, now)
-    key = secrets.token_bytes(16)
-    prefixes: dict[tuple[int, int], str] = {}
-    units: set[int] = set()
-    for view in insights.frames(waves, None, now):
-        wave = view.wave
-        head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
-        for unit in _subtree(scope.unit, view.tree):
-            prefixes[(wave.id, unit)] = head + safe_cell(view.paths[unit]) + ","
-            units.add(unit)
     versions = _version_cells()
     options = {
         oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
     }
     with_text = _text_allowed(waves)
+    views = insights.frames(waves, None, now)
+    key = secrets.token_bytes(16)
     yield line(RESPONSE_COLUMNS)
-    last, token = None, ""
-    for wave in waves:  # wave by wave, in order; no ORDER BY, so no sort of millions of rows
+    for view in views:
+        wave = view.wave
+        head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
+        subtree = _subtree(scope.unit, view.tree)
+        prefixes = {unit: head + safe_cell(view.paths[unit]) + "," for unit in subtree}
+        texts = {unit for unit in subtree if (wave.id, unit) in with_text}
         query = (
             select(
                 Answer.response_id,
@@ -237,26 +236,29 @@ def response_lines(scope: Scope, now: datetime) -> Iterator[str]:
             .where(Response.wave_id == wave.id)
         )
         if scope.unit is not None:
-            query = query.where(Response.unit_id.in_(units))
-        result = db.session.execute(
-            query.execution_options(stream_results=True, yield_per=STREAM_ROWS)
-        )
-        for rows in result.partitions():
+            query = query.where(Response.unit_id.in_(subtree))
+        ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
+        last, start = None, ""
+        for rows in driver_rows(query, STREAM_ROWS):
+            out: list[str] = []
             for response_id, unit_id, version, value, option, text in rows:
-                if text is not None and (wave.id, unit_id) not in with_text:
-                    continue
                 if response_id != last:
                     digest = hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8)
-                    last, token = response_id, digest.hexdigest()
-                yield (
-                    f"{prefixes[(wave.id, unit_id)]}{token},{versions[version]},"
-                    f"{'' if value is None else value},{options.get(option, '')},"
-                    f"{'' if text is None else safe_cell(text)}\r\n"
-                )
+                    last, start = response_id, prefixes[unit_id] + digest.hexdigest()
+                if text is None:
+                    end = ends.get((version, value, option))
+                    if end is None:
+                        cell = "" if value is None else value
+                        end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
+                        ends[(version, value, option)] = end
+                    out.append(start + end)
+                elif unit_id in texts:
+                    out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
+            yield "".join(out)
 
 
 def responses_csv(scope: Scope, now: datetime) -> Iterator[str]:
     """Yield the responses file in chunks (checks the waves before the first chunk)."""
-    lines = response_lines(scope, now)
-    first = next(lines)  # runs the checks now, so a refusal is an error page, not a broken file
-    return chunked(chain([first], lines))
+    chunks = response_chunks(scope, now)
+    first = next(chunks)  # runs the checks now, so a refusal is an error page, not a broken file
+    return chain([first], chunks)

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from operator import itemgetter
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey import bank
-from survey.database import write_transaction
+from survey.database import insert_rows, new_ids, write_transaction
 from survey.exports import original_text
 from survey.extensions import db
 from survey.models import (
@@ -42,8 +45,11 @@ from survey.services.exporting import RESPONSE_COLUMNS
 NONCE_PREFIX = "import:"
 CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 SCALES = {Kind.SCALE5: (1, 5), Kind.SCALE11: (0, 10)}
+KINDS = {kind.value for kind in Kind}
 MAX_LISTED = 200  # problems listed; the count says how many there were in all
-BATCH = 5_000  # responses per insert
+# Columns written by the driver's bulk path; a date goes as ISO text, which both backends read.
+RESPONSE_FIELDS = ("id", "wave_id", "unit_id", "definition_id", "nonce", "submitted_on")
+ANSWER_FIELDS = ("response_id", "question_version_id", "value", "option_id", "text")
 
 
 class BadFile(Exception):
@@ -69,6 +75,7 @@ class QuestionSeen:
     dimension: str
     kind: Kind
     line: int
+    bit: int  # marks the question in a response's answered set
     options: list[str] = field(default_factory=list)
 
 
@@ -96,47 +103,51 @@ class Report:
         return self.problem_count == 0
 
 
-def _lines(binary: IO[bytes]) -> Iterator[str]:
-    """Yield the file's lines as text, refusing anything that is not UTF-8."""
+def _where_not_utf8(binary: IO[bytes]) -> str:
+    """Return which line and byte of a file are not UTF-8 (the slow read, for the message)."""
+    binary.seek(0)
     for number, raw in enumerate(binary, 1):
         try:
-            text = raw.decode("utf-8")
+            raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise BadFile(
-                f"line {number} is not UTF-8 text (byte {error.start + 1}): save the file as "
-                "CSV UTF-8 and try again"
-            ) from error
-        yield text.removeprefix("\ufeff") if number == 1 else text
+            return f"line {number} is not UTF-8 text (byte {error.start + 1})"
+    return "the file is not UTF-8 text"
 
 
-def _rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) after checking the header has every column."""
-    reader = csv.reader(_lines(binary), strict=True)
+def _rows(binary: IO[bytes], problem: Callable[[int, str], None]) -> Iterator[tuple[int, tuple]]:
+    """Yield (line number, cells in RESPONSE_COLUMNS order) after checking the header.
+
+    Cells are as the file has them (`original_text` is for the caller, on the cells it uses).
+    A row with the wrong number of cells goes to `problem` instead.
+    """
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise BadFile("the file is empty") from None
-    except csv.Error as error:
-        raise BadFile(f"line 1 is not valid CSV: {error}") from error
-    missing = [c for c in RESPONSE_COLUMNS if c not in header]
-    if missing:
-        raise BadFile(
-            f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
-        )
-    index = {name: header.index(name) for name in RESPONSE_COLUMNS}
-    while True:
         try:
-            cells = next(reader)
+            header = next(reader)
         except StopIteration:
-            return
-        except csv.Error as error:
-            raise BadFile(f"line {reader.line_num} is not valid CSV: {error}") from error
-        if not any(cells):
-            continue
-        if len(cells) != len(header):
-            yield reader.line_num, {"": f"has {len(cells)} cells, the header has {len(header)}"}
-            continue
-        yield reader.line_num, {name: original_text(cells[i]) for name, i in index.items()}
+            raise BadFile("the file is empty") from None
+        missing = [c for c in RESPONSE_COLUMNS if c not in header]
+        if missing:
+            raise BadFile(
+                f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+            )
+        width, pick = len(header), itemgetter(*(header.index(c) for c in RESPONSE_COLUMNS))
+        for cells in reader:
+            if not any(cells):  # blank lines, and the empty rows spreadsheets leave
+                continue
+            if len(cells) == width:
+                yield reader.line_num, pick(cells)
+            else:
+                problem(reader.line_num, f"has {len(cells)} cells, the header has {width}")
+    except csv.Error as error:
+        raise BadFile(f"line {reader.line_num or 1} is not valid CSV: {error}") from error
+    except UnicodeDecodeError as error:
+        raise BadFile(
+            f"{_where_not_utf8(binary)}: save the file as CSV UTF-8 and try again"
+        ) from error
+    finally:
+        text.detach()  # the caller closes the file
 
 
 def _date(value: str) -> date | None:
@@ -155,23 +166,63 @@ def nonce(wave: str, unit_path: str, response_id: str) -> str:
 
 @dataclass
 class Plan:
-    """Everything the check learned that the import needs."""
+    """Everything the check learned that the import needs, so the file is read only once.
+
+    Answers are kept compactly: for each row, the number of its response and of its choice
+    (a distinct question and value or option), or for free text the bitwise inverse of its
+    number in `texts`.
+    """
 
     waves: dict[str, tuple[date, date]] = field(default_factory=dict)
     questions: dict[tuple[str, int], QuestionSeen] = field(default_factory=dict)
     wave_questions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     units: set[str] = field(default_factory=set)
+    responses: list[tuple[str, str, str]] = field(default_factory=list)  # wave, path, id
+    choices: list[tuple[tuple[str, int], int | None, str | None]] = field(default_factory=list)
+    texts: list[tuple[tuple[str, int], str]] = field(default_factory=list)
+    answer_responses: array = field(default_factory=lambda: array("q"))
+    answer_choices: array = field(default_factory=lambda: array("q"))
+
+
+Errors = tuple[str, ...]
+
+# Where the cells are, in RESPONSE_COLUMNS order.
+WAVE_CELLS, UNIT, RESPONSE, QUESTION_CELLS = slice(0, 3), 3, 4, slice(5, 10)
+VALUE, OPTION, TEXT = 10, 11, 12
+
+
+@dataclass(frozen=True)
+class _QuestionCheck:
+    """The verdict on a row's question cells; `seen` is None when its answer cannot be checked."""
+
+    errors: Errors
+    key: tuple[str, int] = ("", 0)
+    kind: Kind = Kind.TEXT
+    seen: QuestionSeen | None = None
+    stored: tuple[Kind, set[str]] | None = None
 
 
 class Checker:
-    """Checks rows one at a time against each other and against the database."""
+    """Checks rows against each other and against the database.
+
+    Most cells repeat over thousands of rows (a wave's dates, a unit path, a question, a scale
+    value), so each distinct group of cells is checked once and its verdict remembered; every
+    row still has each of its problems reported on its own line.
+    """
 
     def __init__(self, report: Report) -> None:
         self.report = report
         self.plan = Plan()
-        self.responses: dict[tuple[str, str, str], dict[tuple[str, int], str]] = {}
+        self.responses: dict[tuple, int] = {}  # (wave, unit path, response_id) -> its number
+        self.answered: list[int] = []  # by response number: the questions answered, a bit each
         self.max_text = current_app.config["TEXT_ANSWER_MAX_CHARS"]
         self.existing = self._existing_versions()
+        self._waves: dict[tuple[str, ...], tuple[str, Errors]] = {}
+        self._wave_lines: dict[str, int] = {}
+        self._units: dict[str, tuple[str | None, Errors]] = {}
+        self._questions: dict[tuple[str, ...], _QuestionCheck] = {}
+        self._choices: dict[tuple, tuple[Errors, int]] = {}  # cells -> problems, choice number
+        self._asked: set[tuple[str, tuple[str, int]]] = set()
 
     @staticmethod
     def _existing_versions() -> dict[tuple[str, int], tuple[Kind, set[str]]]:
@@ -186,97 +237,153 @@ class Checker:
             found.setdefault((code, version), (kind, set()))[1].add(option)
         return found
 
-    def row(self, line: int, row: dict[str, str]) -> None:
+    def row(self, line: int, cells: tuple[str, ...]) -> None:
         """Check one row, recording every problem it has."""
         problem = self.report.problem
-        if "" in row:
-            problem(line, row[""])
+        wave, errors = self._waves.get(cells[WAVE_CELLS]) or self._wave(line, cells[WAVE_CELLS])
+        for error in errors:
+            problem(line, error)
+        path, errors = self._units.get(cells[UNIT]) or self._unit(cells[UNIT])
+        for error in errors:
+            problem(line, error)
+        question = self._questions.get(cells[QUESTION_CELLS]) or self._question(
+            line, cells[QUESTION_CELLS]
+        )
+        for error in question.errors:
+            problem(line, error)
+        if question.seen is None:
             return
-        wave, unit_path = row["wave"].strip(), row["unit_path"].strip()
-        start, end = _date(row["wave_start"]), _date(row["wave_end"])
-        if not wave or len(wave) > 80:
-            problem(line, "wave must be a name of 1 to 80 characters")
-        if start is None or end is None:
-            problem(line, "wave_start and wave_end must be dates like 2026-03-31")
-        elif end < start:
-            problem(line, "wave_end is before wave_start")
-        elif wave:
-            known = self.plan.waves.setdefault(wave, (start, end))
-            if known != (start, end):
-                problem(line, f"wave {wave!r} has other dates on an earlier line")
-        parts = [p.strip() for p in unit_path.split(units.SEPARATOR.strip())]
-        if not all(parts) or any(len(p) > units.NAME_MAX for p in parts):
-            problem(line, 'unit_path must name units joined by " > ", each 1 to 120 characters')
+        if wave and (wave, question.key) not in self._asked:
+            self._asked.add((wave, question.key))
+            self.plan.wave_questions.setdefault(wave, []).append(question.key)
+        if question.kind is Kind.TEXT:
+            errors, choice = self._text(question.key, cells[TEXT], cells[VALUE], cells[OPTION])
         else:
-            self.plan.units.add(units.SEPARATOR.join(parts))
-        self._question(line, row, wave)
+            cells_key = (question.key, cells[VALUE], cells[OPTION], cells[TEXT])
+            errors, choice = self._choices.get(cells_key) or self._choice(question, cells_key)
+        for error in errors:
+            problem(line, error)
+        response_id = cells[RESPONSE].strip()
+        if not response_id:
+            problem(line, "response_id is empty")
+            return
+        key = (wave, path, response_id)
+        number = self.responses.get(key)
+        if number is None:
+            number = self.responses[key] = len(self.answered)
+            self.answered.append(0)
+            self.plan.responses.append(key)
+        bit = question.seen.bit
+        if self.answered[number] & bit and question.kind is not Kind.MULTI:
+            problem(line, f"response {response_id} answers {question.key[0]} twice")
+        self.answered[number] |= bit
+        self.plan.answer_responses.append(number)
+        self.plan.answer_choices.append(choice)
 
-    def _question(self, line: int, row: dict[str, str], wave: str) -> None:
-        """Check a row's question and answer."""
-        problem = self.report.problem
-        code, kind_text = row["question_code"].strip(), row["kind"].strip()
+    def _wave(self, line: int, cells: tuple[str, ...]) -> tuple[str, Errors]:
+        """Check a wave's name and dates, against the wave's first line too."""
+        name = original_text(cells[0]).strip()
+        start, end = _date(cells[1].strip()), _date(cells[2].strip())
+        errors = []
+        if not name or len(name) > 80:
+            errors.append("wave must be a name of 1 to 80 characters")
+        if start is None or end is None:
+            errors.append("wave_start and wave_end must be dates like 2026-03-31")
+        elif end < start:
+            errors.append("wave_end is before wave_start")
+        elif name:
+            known = self.plan.waves.setdefault(name, (start, end))
+            first = self._wave_lines.setdefault(name, line)
+            if known != (start, end):
+                errors.append(f"wave {name!r} runs from {known[0]} to {known[1]} on line {first}")
+        self._waves[cells] = (name, tuple(errors))
+        return self._waves[cells]
+
+    def _unit(self, cell: str) -> tuple[str | None, Errors]:
+        """Check a unit path."""
+        parts = [p.strip() for p in original_text(cell).split(units.SEPARATOR.strip())]
+        if not all(parts) or any(len(p) > units.NAME_MAX for p in parts):
+            named = f"each 1 to {units.NAME_MAX} characters"
+            verdict = (None, (f'unit_path must name units joined by " > ", {named}',))
+        else:
+            verdict = (units.SEPARATOR.join(parts), ())
+            self.plan.units.add(verdict[0])
+        self._units[cell] = verdict
+        return verdict
+
+    def _question(self, line: int, cells: tuple[str, ...]) -> _QuestionCheck:
+        """Check a question's cells, against its first definition and the stored one."""
+        verdict = self._question_verdict(line, *cells)
+        self._questions[cells] = verdict
+        return verdict
+
+    def _question_verdict(
+        self, line: int, code: str, version: str, text: str, dimension: str, kind_text: str
+    ) -> _QuestionCheck:
+        code, version, kind_text = code.strip(), version.strip(), kind_text.strip()
         if not CODE.fullmatch(code):
-            problem(line, "question_code must be lower-case letters, digits and _")
-            return
-        if not row["question_version"].strip().isdigit() or int(row["question_version"]) < 1:
-            problem(line, "question_version must be a whole number from 1")
-            return
-        if kind_text not in {k.value for k in Kind}:
-            problem(line, f"unknown kind {kind_text!r}: use scale5, scale11, single, multi or text")
-            return
-        key, kind = (code, int(row["question_version"])), Kind(kind_text)
-        text, dimension = row["question_text"].strip(), row["dimension"].strip()
-        seen = self.plan.questions.setdefault(key, QuestionSeen(text, dimension, kind, line))
+            return _QuestionCheck(("question_code must be lower-case letters, digits and _",))
+        if not version.isdigit() or int(version) < 1:
+            return _QuestionCheck(("question_version must be a whole number from 1",))
+        if kind_text not in KINDS:
+            return _QuestionCheck(
+                (f"unknown kind {kind_text!r}: use scale5, scale11, single, multi or text",)
+            )
+        key, kind = (code, int(version)), Kind(kind_text)
+        text, dimension = original_text(text).strip(), original_text(dimension).strip()
+        seen = self.plan.questions.get(key)
+        if seen is None:
+            bit = 1 << len(self.plan.questions)
+            seen = self.plan.questions[key] = QuestionSeen(text, dimension, kind, line, bit=bit)
         if (seen.text, seen.dimension, seen.kind) != (text, dimension, kind):
-            problem(line, f"question {code} version {key[1]} differs from line {seen.line}")
-            return
-        if not text or len(text) > 500:
-            problem(line, "question_text must be 1 to 500 characters")
+            differs = f"question {code} version {key[1]} differs from line {seen.line}"
+            return _QuestionCheck((differs,))
+        errors = [] if 0 < len(text) <= 500 else ["question_text must be 1 to 500 characters"]
         stored = self.existing.get(key)
         if stored and stored[0] is not kind:
-            problem(line, f"question {code} version {key[1]} is stored as {stored[0].value}")
-            return
-        if wave:
-            asked = self.plan.wave_questions.setdefault(wave, [])
-            if key not in asked:
-                asked.append(key)
-        self._answer(line, row, key, kind, seen, stored)
+            errors.append(f"question {code} version {key[1]} is stored as {stored[0].value}")
+            return _QuestionCheck(tuple(errors))
+        return _QuestionCheck(tuple(errors), key, kind, seen, stored)
 
-    def _answer(
-        self,
-        line: int,
-        row: dict[str, str],
-        key: tuple[str, int],
-        kind: Kind,
-        seen: QuestionSeen,
-        stored: tuple[Kind, set[str]] | None,
-    ) -> None:
-        """Check the value, option or text against the question's kind."""
-        problem = self.report.problem
-        value, option, text = row["value"].strip(), row["option"].strip(), row["text"]
+    def _choice(self, question: _QuestionCheck, cells: tuple) -> tuple[Errors, int]:
+        """Check a scale value or a chosen option against the question; number the choice."""
+        _, value, option, text = cells
+        value, option = value.strip(), option.strip()
+        errors = self._choice_errors(question, value, option, text)
+        scale = int(value) if value and not errors else None
+        self.plan.choices.append((question.key, scale, option or None))
+        self._choices[cells] = verdict = (errors, len(self.plan.choices) - 1)
+        return verdict
+
+    @staticmethod
+    def _choice_errors(question: _QuestionCheck, value: str, option: str, text: str) -> Errors:
+        kind = question.kind
         if kind in SCALES:
             low, high = SCALES[kind]
             if option or text or not value.lstrip("-").isdigit() or not low <= int(value) <= high:
-                problem(line, f"a {kind.value} answer is a whole number from {low} to {high}")
-        elif kind is Kind.TEXT:
-            if value or option or not text.strip():
-                problem(line, "a text answer has text and no value or option")
-            elif len(text) > self.max_text:
-                problem(line, f"text is longer than {self.max_text} characters")
-        elif value or text or not CODE.fullmatch(option):
-            problem(line, f"a {kind.value} answer is an option code (lower-case, digits, _)")
-        elif stored and option not in stored[1]:
-            problem(line, f"{option!r} is not an option of question {key[0]} version {key[1]}")
-        elif option not in seen.options:
-            seen.options.append(option)
-        response = (row["wave"].strip(), row["unit_path"].strip(), row["response_id"].strip())
-        if not response[2]:
-            problem(line, "response_id is empty")
-            return
-        answered = self.responses.setdefault(response, {})
-        if key in answered and kind is not Kind.MULTI:
-            problem(line, f"response {response[2]} answers {key[0]} twice")
-        answered[key] = value or option or text
+                return (f"a {kind.value} answer is a whole number from {low} to {high}",)
+            return ()
+        if value or text or not CODE.fullmatch(option):
+            return (f"a {kind.value} answer is an option code (lower-case, digits, _)",)
+        code, number = question.key
+        if question.stored and option not in question.stored[1]:
+            return (f"{option!r} is not an option of question {code} version {number}",)
+        if question.seen is not None and option not in question.seen.options:
+            question.seen.options.append(option)
+        return ()
+
+    def _text(
+        self, question: tuple[str, int], cell: str, value: str, option: str
+    ) -> tuple[Errors, int]:
+        """Check a free-text answer; number it (as a bitwise inverse, apart from choices)."""
+        text = original_text(cell)
+        number = ~len(self.plan.texts)
+        if value.strip() or option.strip() or not text.strip():
+            return ("a text answer has text and no value or option",), number
+        if len(text) > self.max_text:
+            return (f"text is longer than {self.max_text} characters",), number
+        self.plan.texts.append((question, text))
+        return (), number
 
     def finish(self) -> None:
         """Check what needs the whole file, and the waves already stored."""
@@ -331,10 +438,15 @@ def check(binary: IO[bytes], progress: Progress = _quiet) -> tuple[Report, Plan]
     """Read the whole file and report every problem; store nothing."""
     report = Report()
     checker = Checker(report)
+
+    def misshapen(line: int, message: str) -> None:
+        report.rows += 1
+        report.problem(line, message)
+
     try:
-        for line, row in _rows(binary):
+        for line, cells in _rows(binary, misshapen):
             report.rows += 1
-            checker.row(line, row)
+            checker.row(line, cells)
             if report.rows % PROGRESS_EVERY == 0:
                 progress("checking", report.rows)
     except BadFile as error:
@@ -399,16 +511,13 @@ def _waves(session: Session, plan: Plan, versions: dict) -> dict[str, Wave]:
     return found
 
 
-def _store(session: Session, binary: IO[bytes], plan: Plan, report: Report) -> None:
-    """Store the checked file's responses that are not stored yet."""
+def _store(session: Session, plan: Plan, report: Report) -> None:
+    """Store the checked file's responses that are not stored yet, and their answers."""
     unit_ids = {path: units.ensure_path(session, path).id for path in sorted(plan.units)}
-    versions = _question_versions(session, plan)
-    wave_rows = _waves(session, plan, versions)
-    options = {
-        (version.id, option.code): option.id
-        for version in versions.values()
-        for option in version.options
-    }
+    stored_versions = _question_versions(session, plan)
+    wave_rows = _waves(session, plan, stored_versions)
+    versions = {key: (v.id, v.options) for key, v in stored_versions.items()}
+    codes = [nonce(wave, path, response) for wave, path, response in plan.responses]
     existing = set(
         session.scalars(
             select(Response.nonce).where(
@@ -417,46 +526,32 @@ def _store(session: Session, binary: IO[bytes], plan: Plan, report: Report) -> N
             )
         )
     )
-    stored: dict[str, int] = {}  # responses this import has inserted: nonce -> id
-    pending: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
-    late: list[dict[str, Any]] = []  # answers of a response whose rows are not all together
-    for _line, row in _rows(binary):
-        wave = wave_rows[row["wave"].strip()]
-        path = units.SEPARATOR.join(p.strip() for p in row["unit_path"].split(">"))
-        key = nonce(wave.name, path, row["response_id"].strip())
-        if key in existing:
-            continue
-        version = versions[(row["question_code"].strip(), int(row["question_version"]))]
-        value, option = row["value"].strip(), row["option"].strip()
-        answer = {
-            "question_version_id": version.id,
-            "value": int(value) if value else None,
-            "option_id": options[(version.id, option)] if option else None,
-            "text": row["text"] if version.kind is Kind.TEXT else None,
-        }
-        if key in stored:
-            late.append(answer | {"response_id": stored[key]})
-            continue
-        if key not in pending and len(pending) >= BATCH:
-            stored |= _insert(session, pending)
-            pending = {}
-        pending.setdefault(
-            key,
-            (
-                {
-                    "wave_id": wave.id,
-                    "unit_id": unit_ids[path],
-                    "definition_id": wave.definition_id,
-                    "nonce": key,
-                    "submitted_on": wave.opens_at.date(),
-                },
-                [],
-            ),
-        )[1].append(answer)
-    stored |= _insert(session, pending)
-    if late:
-        session.execute(insert(Answer.__table__), late)
-    report.added = len(stored)
+    new = [number for number, code in enumerate(codes) if code not in existing]
+    ids = [0] * len(codes)  # by response number; 0: stored by an earlier import, so skipped
+    drawn = iter(new_ids(session, Response.__table__, len(new)))
+    rows = []
+    for number in new:
+        wave, path, _ = plan.responses[number]
+        ids[number] = next(drawn)
+        rows.append(_response(ids[number], codes[number], wave_rows[wave], unit_ids[path]))
+    insert_rows(session, Response.__table__, RESPONSE_FIELDS, rows)
+    choices = []
+    for key, value, option in plan.choices:
+        version, options = versions[key]
+        chosen = next(o.id for o in options if o.code == option) if option else None
+        choices.append((version, value, chosen, None))
+    texts = [(versions[key][0], None, None, text) for key, text in plan.texts]
+    insert_rows(
+        session,
+        Answer.__table__,
+        ANSWER_FIELDS,
+        (
+            (ids[response], *(choices[choice] if choice >= 0 else texts[~choice]))
+            for response, choice in zip(plan.answer_responses, plan.answer_choices, strict=True)
+            if ids[response]
+        ),
+    )
+    report.added = len(new)
     # The waves' tallies must look at their responses again.
     session.execute(
         update(Wave.__table__)
@@ -465,22 +560,10 @@ def _store(session: Session, binary: IO[bytes], plan: Plan, report: Report) -> N
     )
 
 
-def _insert(session: Session, pending: dict) -> dict[str, int]:
-    """Insert a batch of responses, then their answers; return their ids by nonce."""
-    if not pending:
-        return {}
-    batch = list(pending.values())
-    ids = session.scalars(
-        insert(Response.__table__).returning(Response.id, sort_by_parameter_order=True),
-        [response for response, _ in batch],
-    ).all()
-    answers = [
-        answer | {"response_id": response_id}
-        for response_id, (_, rows) in zip(ids, batch, strict=True)
-        for answer in rows
-    ]
-    session.execute(insert(Answer.__table__), answers)
-    return dict(zip(pending, ids, strict=True))
+def _response(response_id: int, code: str, wave: Wave, unit_id: int) -> tuple:
+    """Return a response's row for RESPONSE_FIELDS."""
+    opened = wave.opens_at.date().isoformat()
+    return (response_id, wave.id, unit_id, wave.definition_id, code, opened)
 
 
 def summary(report: Report) -> str:
@@ -498,7 +581,7 @@ def summary(report: Report) -> str:
 
 
 def import_responses(open_file: Any, dry_run: bool = False, progress: Progress = _quiet) -> Report:
-    """Check a file and import it if it is good. `open_file("rb")` opens it (it is read twice)."""
+    """Check a file and import it if it is good. `open_file("rb")` opens it."""
     with open_file("rb") as binary:
         report, plan = check(binary, progress)
     report.dry_run = dry_run
@@ -506,8 +589,8 @@ def import_responses(open_file: Any, dry_run: bool = False, progress: Progress =
     if not report.ok or dry_run:
         return report
     progress("importing", report.rows)
-    with write_transaction() as session, open_file("rb") as binary:
-        _store(session, binary, plan, report)
+    with write_transaction() as session:
+        _store(session, plan, report)
     # Bring the figures up to date now, so the first person to look does not wait for them.
     progress("figures", report.rows)
     imported = db.session.scalars(select(Wave.id).where(Wave.name.in_(report.waves))).all()
