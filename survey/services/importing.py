@@ -513,7 +513,9 @@ def _waves(session: Session, plan: Plan, versions: dict) -> dict[str, Wave]:
 
 def _store(session: Session, plan: Plan, report: Report) -> None:
     """Store the checked file's responses that are not stored yet, and their answers."""
-    unit_ids = {path: units.ensure_path(session, path).id for path in sorted(plan.units)}
+    unit_ids = {
+        path: unit.id for path, unit in units.ensure_paths(session, sorted(plan.units)).items()
+    }
     stored_versions = _question_versions(session, plan)
     wave_rows = _waves(session, plan, stored_versions)
     versions = {key: (v.id, v.options) for key, v in stored_versions.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,27 +34,33 @@ class UnitRow:
     parent_id: int | None
 
 
+def ensure_paths(session: Session, paths: Iterable[str]) -> dict[str, Unit]:
+    """Return the unit at each path ("Directorate > Service > Team"), creating missing levels
+    and restoring retired ones. Reads the tree once, however many paths."""
+    known = {(unit.parent_id, unit.name): unit for unit in session.scalars(select(Unit))}
+    found: dict[str, Unit] = {}
+    for path in paths:
+        parent: Unit | None = None
+        for name in (name.strip() for name in path.split(SEPARATOR)):
+            unit = known.get((parent.id if parent else None, name))
+            if unit is None:
+                unit = Unit(name=name, parent=parent, headcount=0)
+                session.add(unit)
+                session.flush()
+                known[(unit.parent_id, name)] = unit
+            unit.retired = False
+            parent = unit
+        assert parent is not None
+        found[path] = parent
+    return found
+
+
 def ensure_path(session: Session, path: str, headcount: int = 0) -> Unit:
-    """Return the unit at `path` ("Directorate > Service > Team"), creating missing levels."""
-    parent: Unit | None = None
-    names = [name.strip() for name in path.split(SEPARATOR)]
-    for depth, name in enumerate(names):
-        parent_id = parent.id if parent else None
-        unit = session.scalar(
-            select(Unit).where(Unit.name == name, Unit.parent_id.is_(None))
-            if parent_id is None
-            else select(Unit).where(Unit.name == name, Unit.parent_id == parent_id)
-        )
-        if unit is None:
-            unit = Unit(name=name, parent=parent, headcount=0)
-            session.add(unit)
-            session.flush()
-        unit.retired = False
-        if depth == len(names) - 1 and headcount:
-            unit.headcount = headcount
-        parent = unit
-    assert parent is not None
-    return parent
+    """Return the unit at `path`, as `ensure_paths` does, setting its headcount if given."""
+    unit = ensure_paths(session, [path])[path]
+    if headcount:
+        unit.headcount = headcount
+    return unit
 
 
 def path_of(unit: Unit) -> str:
@@ -223,8 +230,8 @@ def parse_import(data: bytes) -> tuple[list[ImportRow], list[str]]:
 def import_units(actor: User, rows: list[ImportRow]) -> int:
     """Create or update every unit in `rows`, all in one transaction; return how many."""
     with write_transaction() as session:
+        found = ensure_paths(session, [row.path for row in rows])
         for row in rows:
-            unit = ensure_path(session, row.path)
-            unit.headcount = row.headcount
+            found[row.path].headcount = row.headcount
         audit.record(session, actor, "unit.import", f"Imported {len(rows)} units from CSV")
     return len(rows)

@@ -211,20 +211,29 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
     config = current_app.config
     wave.anonymity_threshold = max(config["ANONYMITY_THRESHOLD"], config["ANONYMITY_FLOOR"])
     wave.comment_threshold = config["COMMENT_THRESHOLD"]
-    for unit in _audience(session, wave):
-        # The audience unit is the top of the wave's own tree, so roll-ups stop there.
-        parent = None if unit.id == wave.audience_unit_id else unit.parent_id
-        session.add(
-            WaveUnit(
-                wave=wave,
-                unit_id=unit.id,
-                parent_unit_id=parent,
-                path=units.path_of(unit),
-                headcount=unit.headcount,
-            )
-        )
-        session.add(TeamLink(wave_id=wave.id, unit_id=unit.id, token=tokens.new_token()))
     session.flush()
+    asked = _audience(session, wave)
+    if not asked:
+        return
+    # Core inserts: hundreds of rows per wave, and the ORM would fetch back each link's id.
+    # The audience unit is the top of the wave's own tree, so roll-ups stop there.
+    session.execute(
+        insert(WaveUnit),
+        [
+            {
+                "wave_id": wave.id,
+                "unit_id": unit.id,
+                "parent_unit_id": None if unit.id == wave.audience_unit_id else unit.parent_id,
+                "path": units.path_of(unit),
+                "headcount": unit.headcount,
+            }
+            for unit in asked
+        ],
+    )
+    session.execute(
+        insert(TeamLink),
+        [{"wave_id": wave.id, "unit_id": unit.id, "token": tokens.new_token()} for unit in asked],
+    )
 
 
 def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
