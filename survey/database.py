@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, Select, Table, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from survey.extensions import db
@@ -119,3 +120,32 @@ def new_ids(session: Session, table: Table, count: int) -> list[int]:
         return list(session.scalars(drawn, {"table": table.name, "n": count}))
     largest = session.scalar(select(func.max(table.c.id))) or 0
     return list(range(largest + 1, largest + count + 1))
+
+
+@contextmanager
+def references_known(session: Session, parents: Mapping[Table, Iterable[int]]) -> Iterator[None]:
+    """Let bulk inserts whose every reference the caller has made sure of skip PostgreSQL's
+    foreign-key checks, which run row by row and cost more than the inserts themselves.
+
+    Each parent row is locked FOR KEY SHARE once here, as the checks would lock it once per
+    row, so nobody can delete it before the commit. Skipping needs the right to set
+    session_replication_role (a superuser, or GRANT SET ON PARAMETER from PostgreSQL 15), as
+    pg_restore's --disable-triggers does; without it the checks simply run. SQLite's checks
+    are cheap lookups and stay on.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    for table, ids in parents.items():
+        keys = sorted(set(ids))
+        session.execute(
+            select(table.c.id).where(table.c.id.in_(keys)).with_for_update(key_share=True)
+        ).all()
+    try:
+        with session.begin_nested():
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+    except DBAPIError:  # not allowed: keep the checks
+        yield
+        return
+    yield
+    session.execute(text("SET LOCAL session_replication_role = origin"))

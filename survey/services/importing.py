@@ -24,11 +24,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey import bank
-from survey.database import insert_rows, new_ids, write_transaction
+from survey.database import insert_rows, new_ids, references_known, write_transaction
 from survey.exports import original_text
 from survey.extensions import db
 from survey.models import (
     Answer,
+    Definition,
     Kind,
     Option,
     Question,
@@ -36,6 +37,7 @@ from survey.models import (
     Response,
     Survey,
     SurveyItem,
+    Unit,
     Wave,
     utcnow,
 )
@@ -536,23 +538,28 @@ def _store(session: Session, plan: Plan, report: Report) -> None:
         wave, path, _ = plan.responses[number]
         ids[number] = next(drawn)
         rows.append(_response(ids[number], codes[number], wave_rows[wave], unit_ids[path]))
-    insert_rows(session, Response.__table__, RESPONSE_FIELDS, rows)
     choices = []
     for key, value, option in plan.choices:
         version, options = versions[key]
         chosen = next(o.id for o in options if o.code == option) if option else None
         choices.append((version, value, chosen, None))
     texts = [(versions[key][0], None, None, text) for key, text in plan.texts]
-    insert_rows(
-        session,
-        Answer.__table__,
-        ANSWER_FIELDS,
-        (
-            (ids[response], *(choices[choice] if choice >= 0 else texts[~choice]))
-            for response, choice in zip(plan.answer_responses, plan.answer_choices, strict=True)
-            if ids[response]
-        ),
+    answers = (
+        (ids[response], *(choices[choice] if choice >= 0 else texts[~choice]))
+        for response, choice in zip(plan.answer_responses, plan.answer_choices, strict=True)
+        if ids[response]
     )
+    # Every reference is to a row this transaction made or found and locks.
+    parents = {
+        Wave.__table__: [w.id for w in wave_rows.values()],
+        Unit.__table__: unit_ids.values(),
+        Definition.__table__: [w.definition_id for w in wave_rows.values() if w.definition_id],
+        QuestionVersion.__table__: [version for version, _ in versions.values()],
+        Option.__table__: [o.id for _, options in versions.values() for o in options],
+    }
+    with references_known(session, parents):
+        insert_rows(session, Response.__table__, RESPONSE_FIELDS, rows)
+        insert_rows(session, Answer.__table__, ANSWER_FIELDS, answers)
     report.added = len(new)
     # The waves' tallies must look at their responses again.
     session.execute(
