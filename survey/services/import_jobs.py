@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -21,6 +23,17 @@ from survey.services import audit, importing
 from survey.services.problems import NotFound
 
 RECENT = 10
+# Far longer than the largest upload takes (README, "Benchmarks"): a job still running after
+# this lost its thread to a restart of its server process.
+STALE_AFTER = timedelta(minutes=30)
+STOPPED = (
+    "The import stopped before it finished (the server was restarted), so nothing was imported: "
+    "upload the file again."
+)
+STOPPED_AFTER_STORING = (
+    "Imported, but the server was restarted while it updated the figures: they are brought up "
+    "to date when the results are next viewed."
+)
 
 
 def _folder() -> Path:
@@ -89,8 +102,29 @@ def _run(app: Flask, job_id: int, path: Path, actor_id: int) -> None:
             db.session.remove()
 
 
+def _close_abandoned() -> None:
+    """End the jobs whose thread died with its process, and remove their uploads.
+
+    The store is one transaction, so such a job stored nothing, unless it had reached the
+    figures, which are caught up on the next read anyway.
+    """
+    cutoff = utcnow() - STALE_AFTER
+    abandoned = (ImportJob.finished_at.is_(None), ImportJob.created_at < cutoff)
+    if db.session.scalar(select(ImportJob.id).where(*abandoned).limit(1)) is not None:
+        with write_transaction() as session:
+            for job in session.scalars(select(ImportJob).where(*abandoned)):
+                stored = job.status == "figures"
+                job.status = "done" if stored else "failed"
+                job.summary = STOPPED_AFTER_STORING if stored else STOPPED
+                job.finished_at = utcnow()
+    for upload in _folder().glob("*.csv"):
+        if upload.stat().st_mtime < time.time() - STALE_AFTER.total_seconds():
+            upload.unlink(missing_ok=True)
+
+
 def get(job_id: int) -> ImportJob:
     """Return a job or raise NotFound."""
+    _close_abandoned()
     job = db.session.get(ImportJob, job_id)
     if job is None:
         raise NotFound(job_id)
@@ -99,4 +133,5 @@ def get(job_id: int) -> ImportJob:
 
 def recent() -> list[ImportJob]:
     """Return the latest jobs, newest first."""
+    _close_abandoned()
     return list(db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(RECENT)))
