@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from survey import aggregation as agg
 from survey.database import driver_rows
@@ -200,6 +200,18 @@ def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
     return {(w, u) for w, u, n in counts if agg.released_count(n, thresholds[w]) is not None}
 
 
+def answer_rows() -> Select:
+    """Return the query of answers as the export reads them: with their response's unit."""
+    return select(
+        Answer.response_id,
+        Response.unit_id,
+        Answer.question_version_id,
+        Answer.value,
+        Answer.option_id,
+        Answer.text,
+    ).join(Answer, Answer.response_id == Response.id)
+
+
 def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
     """Yield the long-form responses file: the header, then a chunk per batch of rows.
 
@@ -223,18 +235,7 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         subtree = _subtree(scope.unit, view.tree)
         prefixes = {unit: head + safe_cell(view.paths[unit]) + "," for unit in subtree}
         texts = {unit for unit in subtree if (wave.id, unit) in with_text}
-        query = (
-            select(
-                Answer.response_id,
-                Response.unit_id,
-                Answer.question_version_id,
-                Answer.value,
-                Answer.option_id,
-                Answer.text,
-            )
-            .join(Answer, Answer.response_id == Response.id)
-            .where(Response.wave_id == wave.id)
-        )
+        query = answer_rows().where(Response.wave_id == wave.id)
         if scope.unit is not None:
             query = query.where(Response.unit_id.in_(subtree))
         ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
