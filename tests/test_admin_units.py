@@ -11,12 +11,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AuditEntry, Unit
-from tests.helpers import Org, post
-
-
-def unit_id(app: Flask, name: str) -> int:
-    with app.app_context():
-        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
+from tests.helpers import Org, post, unit_id
 
 
 def unit_count(app: Flask) -> int:

@@ -60,22 +60,14 @@ def heatmap_row(client: FlaskClient, parent: int, name: str) -> str:
 
 def test_stuck_team_shows_its_knowledge_barrier(app: Flask, demo: None) -> None:
     client = signed_in(app, "analyst@test.org")
-    parent = unit_id(app, "Customer Services")
-    html = client.get(f"/insights/heatmap?unit={parent}").get_data(as_text=True)
-    html = html[html.index('<div id="results"') :]
-    row = html[html.index("Revenues and Benefits") :]
-    row = row[: row.index("</tr>")]
+    row = heatmap_row(client, unit_id(app, "Customer Services"), "Revenues and Benefits")
     assert "app-heat--barrier" in row
     assert "(barrier point)" in row
 
 
 def test_too_small_team_is_suppressed_not_zero(app: Flask, demo: None) -> None:
     client = signed_in(app, "analyst@test.org")
-    parent = unit_id(app, "Environment")
-    html = client.get(f"/insights/heatmap?unit={parent}").get_data(as_text=True)
-    html = html[html.index('<div id="results"') :]
-    row = html[html.index("Parks") :]
-    row = row[: row.index("</tr>")]
+    row = heatmap_row(client, unit_id(app, "Environment"), "Parks")
     assert "Suppressed" in row
     assert "app-heat--" not in row
 

@@ -8,14 +8,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from survey.database import write_transaction
-from survey.extensions import db
-from survey.models import Role, Unit
+from survey.models import Role
 from survey.services.users import set_user
 from tests.browser.conftest import axe_violations
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, unit_id
 from tests.test_insights import SCREENS
 
 pytestmark = pytest.mark.browser
@@ -34,11 +32,6 @@ def signed_in(app: Flask, runner: FlaskCliRunner, page: Page, live_url: str) -> 
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     return page
-
-
-def unit_id(app: Flask, name: str) -> int:
-    with app.app_context():
-        return db.session.scalars(select(Unit.id).where(Unit.name == name)).one()
 
 
 def results_heading(page: Page):
