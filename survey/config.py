@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 
 from flask import Flask
 
+from survey.aggregation import COMMENT_FLOOR, FLOOR
+
 
 class Defaults:
     """Settings every deployment starts from; all may be overridden, none hold secrets."""
@@ -21,8 +23,8 @@ class Defaults:
     IMPORT_MAX_BYTES = 512 * 1024 * 1024
     TEXT_ANSWER_MAX_CHARS = 2000
 
+    # Configurable upward only: start-up refuses less than survey.aggregation's fixed floors.
     ANONYMITY_THRESHOLD = 5
-    ANONYMITY_FLOOR = 3
     COMMENT_THRESHOLD = 10
     # Theme -> words and phrases ("cut*" matches any word starting "cut"); None: the built-in
     # lexicon in survey/aggregation/comments.py. A JSON object in FLASK_COMMENT_THEMES also works.
@@ -89,6 +91,16 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in themes.values())
     ):
         raise ValueError("COMMENT_THEMES must map each theme to a list of words and phrases")
-    floor = app.config["ANONYMITY_FLOOR"]
-    if app.config["ANONYMITY_THRESHOLD"] < floor:
-        raise ValueError(f"ANONYMITY_THRESHOLD may not be below the floor of {floor}")
+    check_thresholds(app.config["ANONYMITY_THRESHOLD"], app.config["COMMENT_THRESHOLD"])
+
+
+def check_thresholds(scores: object, comments: object) -> None:
+    """Refuse thresholds below the fixed floors, with a message that says what is allowed."""
+    if not isinstance(scores, int) or isinstance(scores, bool) or scores < FLOOR:
+        raise ValueError(f"ANONYMITY_THRESHOLD must be a whole number of at least {FLOOR}")
+    lowest = max(scores, COMMENT_FLOOR)
+    if not isinstance(comments, int) or isinstance(comments, bool) or comments < lowest:
+        raise ValueError(
+            f"COMMENT_THRESHOLD must be a whole number of at least {lowest} "
+            f"(never below ANONYMITY_THRESHOLD or {COMMENT_FLOOR})"
+        )

@@ -196,5 +196,5 @@ def empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
-    for cache in ("pulse_cache", "snapshot_cache"):
+    for cache in ("pulse_cache", "snapshot_cache", "release_cache"):
         current_app.extensions.pop(cache, None)

@@ -96,13 +96,15 @@ def test_comments_show_from_ten_people_shuffled_and_dated_by_wave_end(
     assert ended.strftime("%-d %B %Y") in page
 
 
-def test_open_wave_comments_arrive_only_at_checkpoints(
+def test_comments_appear_only_once_the_wave_has_closed(
     app: Flask, org: Org, analyst: FlaskClient
 ) -> None:
     send(app, org.team_token, org, [f"Early thought {i}" for i in range(12)])
-    # Open wave, threshold 5: 12 responses are released as 10.
-    assert len(shown(analyst, f"unit={org.unit_id}")) == 10
+    page = analyst.get(f"/insights/comments?unit={org.unit_id}&wave={org.wave_id}")
+    assert "Results for" in page.get_data(as_text=True)
+    assert shown(analyst, f"unit={org.unit_id}&wave={org.wave_id}") == []
     send(app, org.team_token, org, [f"Later thought {i}" for i in range(3)])
+    set_wave_times(app, org.wave_id, timedelta(days=-10), timedelta(days=-1))
     assert len(shown(analyst, f"unit={org.unit_id}")) == 15
 
 

@@ -60,7 +60,7 @@ def test_prefixed_environment_overrides_defaults(
 
 
 def test_threshold_below_floor_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="floor"):
+    with pytest.raises(ValueError, match="at least 3"):
         create_app(
             {
                 "ANONYMITY_THRESHOLD": 2,
@@ -68,3 +68,44 @@ def test_threshold_below_floor_is_refused(tmp_path: Path) -> None:
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite",
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("scores", "comments", "message"),
+    [
+        (1, 10, "ANONYMITY_THRESHOLD must be a whole number of at least 3"),
+        ("5", 10, "ANONYMITY_THRESHOLD must be a whole number of at least 3"),
+        (5, 0, "COMMENT_THRESHOLD must be a whole number of at least 5"),
+        (5, 1, "COMMENT_THRESHOLD must be a whole number of at least 5"),
+        (3, 4, "COMMENT_THRESHOLD must be a whole number of at least 5"),
+        (8, 6, "COMMENT_THRESHOLD must be a whole number of at least 8"),
+    ],
+)
+def test_thresholds_below_the_fixed_floors_stop_start_up(
+    tmp_path: Path, scores: object, comments: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        create_app(
+            {
+                "ANONYMITY_THRESHOLD": scores,
+                "COMMENT_THRESHOLD": comments,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite",
+            }
+        )
+
+
+def test_the_floor_is_not_a_setting(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "ANONYMITY_FLOOR": 1,
+            "ANONYMITY_THRESHOLD": 3,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite",
+        }
+    )
+    with app.app_context():
+        # Whatever a deployment writes, a threshold under 3 never passes start-up.
+        app.config["ANONYMITY_THRESHOLD"] = 1
+        with pytest.raises(ValueError, match="at least 3"):
+            create_app(dict(app.config, SECRET_KEY="x"))

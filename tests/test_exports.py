@@ -148,7 +148,9 @@ def test_responses_export_long_form_for_closed_waves_only(app: Flask, demo: None
     # Parks has 4 people: below the comment threshold, so its comments are not exported.
     assert not [r for r in rows if r["unit_path"].endswith("Parks") and r["kind"] == "text"]
     assert [r for r in rows if r["kind"] == "text" and r["text"]]
-    only_open = admin.get(f"/insights/export/responses.csv?from={still_open.id}")
+    only_open = admin.get(
+        f"/insights/export/responses.csv?from={still_open.id}&wave={still_open.id}"
+    )
     assert only_open.status_code == 409
     assert "once a wave has closed" in only_open.get_data(as_text=True)
 

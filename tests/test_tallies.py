@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from survey.aggregation import ancestors
+from survey.aggregation import SETTLE, ancestors
 from survey.extensions import db
 from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
 from survey.services import tallies
@@ -89,17 +89,19 @@ def respond(client, org: Org, times: int) -> None:
         assert person.submit(good_answers(org)).status_code == 303
 
 
-def test_open_wave_tallies_stop_at_the_last_checkpoint(app: Flask, client, org: Org) -> None:
+def test_an_open_wave_is_tallied_only_once_its_results_are_released(
+    app: Flask, client, org: Org
+) -> None:
     awareness = (org.wave_id, org.unit_id, org.item("awareness").id)
+    respond(client, org, 7)
     with app.app_context():
-        # Threshold 5: 7 answers show as 5, 10 as 10, 11 still as 10 while the wave is open.
-        for sent, shown in ((7, 5), (3, 10), (1, 10)):
-            respond(client, org, sent)
-            tallies.refresh([org.wave_id], utcnow())
-            assert tallies.answer_counts([org.wave_id])[awareness] == {4: shown}
-        # Once the wave has closed, every response counts.
-        tallies.refresh([org.wave_id], utcnow() + timedelta(days=30))
-        assert tallies.answer_counts([org.wave_id])[awareness] == {4: 11}
+        closes = db.session.get(Wave, org.wave_id).closes_at
+        # Open, then closed but still settling: nothing is counted, so nothing can be compared.
+        for moment in (utcnow(), closes, closes + SETTLE - timedelta(seconds=1)):
+            tallies.refresh([org.wave_id], moment)
+            assert awareness not in tallies.answer_counts([org.wave_id])
+        tallies.refresh([org.wave_id], closes + SETTLE)
+        assert tallies.answer_counts([org.wave_id])[awareness] == {4: 7}
 
 
 def test_understanding_facts_of_one_response(app: Flask, client, org: Org) -> None:
@@ -133,7 +135,8 @@ def test_closed_wave_tallies_become_final_until_its_close_moves(
     with app.app_context():
         tallies.refresh([org.wave_id], later)
         assert tallies.answer_counts([org.wave_id])[awareness] == {4: 6}
-    # A new closing time (an admin's extension) makes the wave catch up again.
+    # A new closing time (only a database edit can move a released wave's close) makes the
+    # wave catch up again.
     set_wave_times(app, org.wave_id, timedelta(days=-1), timedelta(days=3))
     respond(client, org, 4)
     with app.app_context():

@@ -55,12 +55,13 @@ class Selection:
 
 
 def _wave_range() -> list[Wave]:
-    """Return the launched waves from `from` to `wave` (default: the latest and five before)."""
+    """Return the launched waves from `from` to `wave` (default: the latest with results out,
+    and five before)."""
     waves = insights.launched_waves()
     if not waves:
         abort(404, "No wave has been launched yet, so there are no results to show.")
     ids = [w.id for w in waves]
-    to_id = request.args.get("wave", type=int, default=ids[-1])
+    to_id = request.args.get("wave", type=int, default=insights.latest_released(waves, utcnow()).id)
     from_id = request.args.get(
         "from", type=int, default=ids[max(0, ids.index(to_id) - 5)] if to_id in ids else ids[0]
     )
@@ -119,11 +120,15 @@ def _headlines(selection: Selection) -> list[insights.Headline]:
 
 
 def _render(screen: str, selection: Selection | None = None, **context: object) -> object:
-    """Render a screen as a page, or its results fragment for htmx."""
+    """Render a screen as a page, or its results fragment for htmx.
+
+    Before a wave's results are released every screen shows its participation instead.
+    """
     selection = selection or _select(screen)
+    results = screen if selection.current.released or screen == "rates" else "pending"
     return page_or_fragment(
         "insights/base.html",
-        f"insights/_{screen}.html",
+        f"insights/_{results}.html",
         screen=screen,
         screens=SCREENS,
         sel=selection,
@@ -137,6 +142,7 @@ def _render(screen: str, selection: Selection | None = None, **context: object) 
         share_indices=SHARE_INDICES,
         max_compared=MAX_COMPARED,
         over_time=OVER_TIME,
+        results=results,
         **context,
     )
 

@@ -1,10 +1,11 @@
 """Comments as insights show them: only for groups with enough respondents, in shuffled order.
 
-A group's comments show only where its figures may show and at least the wave's comment
-threshold responded; that test runs the same suppression as the figures, at the higher
-threshold, so no group's comments can be had by subtracting others. Only comments released to
-the tallies (closed waves, or an open wave's last checkpoint) are read, in a stored random order
-that says nothing of when each was written; each is dated by its wave's end alone.
+A group's comments show only where its figures may show, at least the wave's comment threshold
+responded and at least the anonymity threshold commented; the same suppression as the figures
+runs on both counts (`insights.Release.comments`), so no group's comments can be had by
+subtracting others. `shows_comments` decides for the screens and the raw export alike. Only a
+released wave has comments (they are tallied at release), read in a stored random order that
+says nothing of when each was written; each is dated by its wave's end alone.
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ class Listing:
 
 def shows_comments(view: WaveView, unit: int) -> bool:
     """Return whether a unit's comments may be shown in a wave under the rules."""
-    threshold = view.wave.comment_threshold
-    return unit in view.visible and unit in agg.visible_units(view.totals, view.tree, threshold)
+    return view.released and unit in view.visible and unit in view.release.comments
 
 
 def _comments(view: WaveView, unit: int, themes: Themes) -> list[Comment]:

@@ -1,8 +1,14 @@
 """Insights: figures per wave, unit and measure, from the tallies, through the anonymity rules.
 
-Every figure a screen or export shows comes from `view()`, which hides what the rules hide, so
-no caller can forget them. Units are those of each wave's launch snapshot; a manager sees only
-their own unit and the units below it.
+Every count or figure a screen, export, CLI command or log line shows comes from a `WaveView`,
+which hides what the rules in `survey.aggregation` hide, so no caller can forget them:
+- while a wave is open, a view holds participation only (counts in whole steps of the
+  threshold, through suppression); its results are released once, after it closes;
+- a released view's figures show per measure, each where its own respondents reach the
+  threshold and no remainder is small (`Release`, worked out once per wave and cached, since a
+  released wave never changes);
+- units with more responses than people are withheld everywhere.
+Units are those of each wave's launch snapshot; a manager sees only their own unit and below.
 """
 
 from __future__ import annotations
@@ -53,6 +59,25 @@ class Figure:
 HIDDEN = Figure(None)
 
 
+@dataclass(frozen=True)
+class Release:
+    """What the rules let any viewer see of one wave; each viewer sees its part in their scope.
+
+    `totals` count each unit with those below it (withheld units count as none); `visible` are
+    the units whose participation and whole-group figures show; `measures` narrows that per
+    measure (a question, dimension or eNPS) by its own respondents; `comments` are the units
+    whose comments show; `export` the units a raw export may name (safe for every measure).
+    """
+
+    released: bool
+    totals: dict[int, int]
+    visible: frozenset[int]
+    withheld: frozenset[int]
+    measures: dict[str, frozenset[int]] = field(default_factory=dict)
+    comments: frozenset[int] = frozenset()
+    export: frozenset[int] = frozenset()
+
+
 @dataclass
 class WaveView:
     """One wave as a user may see it: its tree, which units show, and every measure's figures."""
@@ -61,11 +86,36 @@ class WaveView:
     tree: dict[int, int | None]
     paths: dict[int, str]
     headcounts: dict[int, int]
-    totals: dict[int, int]
+    release: Release
     visible: set[int]
     figures: dict[tuple[int, str], Figure] = field(default_factory=dict)
     barriers: dict[int, str | None] = field(default_factory=dict)
     readings: dict[int, Counter] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[int, int]:
+        """Return each unit's count with those below it (participation while open)."""
+        return self.release.totals
+
+    @property
+    def released(self) -> bool:
+        """Return whether the wave's results are out (else participation only)."""
+        return self.release.released
+
+    @property
+    def withheld(self) -> frozenset[int]:
+        """Return the units withheld for having more responses than people."""
+        return self.release.withheld
+
+    def shows(self, unit: int, measure: str) -> bool:
+        """Return whether a measure's figure for a unit may be shown to this viewer."""
+        if not self.released or unit not in self.visible:
+            return False
+        return unit in self.release.measures.get(measure, self.release.visible)
+
+    def count(self, unit: int) -> int | None:
+        """Return a unit's released count of responses, or None where it may not be shown."""
+        return self.totals[unit] if unit in self.visible else None
 
     def children(self, unit: int) -> list[int]:
         """Return the units directly below `unit`, by name."""
@@ -79,7 +129,9 @@ class WaveView:
         return min(1.0, self.totals[unit] / asked)
 
     def figure(self, unit: int, measure: str) -> Figure:
-        """Return a figure, hidden unless the unit may be shown and the measure has data."""
+        """Return a figure, hidden unless the measure may be shown for the unit and has data."""
+        if not self.shows(unit, measure):
+            return HIDDEN
         return self.figures.get((unit, measure), HIDDEN)
 
     def name(self, unit: int) -> str:
@@ -93,6 +145,17 @@ def launched_waves(survey_id: int | None = None) -> list[Wave]:
     if survey_id is not None:
         query = query.where(Wave.survey_id == survey_id)
     return list(db.session.scalars(query))
+
+
+def latest_released(waves: Sequence[Wave], now: datetime) -> Wave:
+    """Return the latest of these waves whose results are out, else the latest of them."""
+    out = [wave for wave in waves if agg.results_released(wave.closes_at, now)]
+    return max(out or waves, key=lambda wave: (wave.closes_at, wave.id))
+
+
+def results_from(wave: Wave) -> datetime:
+    """Return when a wave's results are released."""
+    return wave.closes_at + agg.SETTLE
 
 
 def scope(user: User | None, tree: dict[int, int | None]) -> set[int]:
@@ -132,29 +195,109 @@ def _snapshots(wave_ids: list[int]) -> dict[int, list[SnapshotRow]]:
     return {wave_id: cache[wave_id] for wave_id in wave_ids}
 
 
-def frames(waves: Sequence[Wave], user: User | None, now: datetime) -> list[WaveView]:
-    """Return each wave's tree, counts and the units the rules let this user see, no figures yet.
+def _participation(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Release:
+    """Return an open wave's release: counts in whole steps of the threshold, nothing else."""
+    tree = {row.unit_id: row.parent_unit_id for row in rows}
+    padded = agg.withheld(direct, {row.unit_id: row.headcount for row in rows})
+    threshold = wave.anonymity_threshold
+    steps = {u: agg.checkpoint(n, threshold) for u, n in direct.items() if u not in padded}
+    totals = agg.roll_up(steps, tree)
+    visible = agg.visible_units(totals, tree, threshold)
+    return Release(False, totals, frozenset(visible), frozenset(padded))
 
-    Catches the waves' tallies up first, so the counts are those of their latest checkpoints.
+
+def _released(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Release:
+    """Return a released wave's release: what every measure may show, per the rules."""
+    tree = {row.unit_id: row.parent_unit_id for row in rows}
+    padded = agg.withheld(direct, {row.unit_id: row.headcount for row in rows})
+    threshold = wave.anonymity_threshold
+    totals = agg.roll_up(tallies.counted([wave.id]).get(wave.id, {}), tree)
+    visible = agg.visible_units(totals, tree, threshold)
+    scales = [i for i in load_pulse(wave.id).items if i.kind in (Kind.SCALE5, Kind.SCALE11)]
+    answered = tallies.measure_counts(wave.id, [i.id for i in scales])
+    parts: dict[str, list[dict[int, int]]] = defaultdict(list)
+    for item in scales:
+        counts = answered.get(item.id, {})
+        parts[item.code].append(counts)
+        if item.kind is Kind.SCALE5:
+            parts[item.dimension or item.code].append(counts)
+        else:
+            parts["enps"].append(counts)
+    measures = {
+        measure: frozenset(
+            agg.visible_units(
+                totals, tree, threshold, visible, [(counts, threshold) for counts in each]
+            )
+        )
+        for measure, each in parts.items()
+    }
+    commenters = agg.roll_up(tallies.comment_counts(wave.id), tree)
+    comments = agg.visible_units(
+        totals, tree, wave.comment_threshold, visible, [(commenters, threshold)]
+    )
+    # A raw export names only units that every measure could show (or has no answers for).
+    every = [(answered.get(item.id, {}), threshold) for item in scales]
+    safe = {
+        unit
+        for unit in visible
+        if all(
+            unit in measures[item.code] or not answered.get(item.id, {}).get(unit)
+            for item in scales
+        )
+    }
+    export = agg.visible_units(totals, tree, threshold, safe, every)
+    return Release(
+        True,
+        totals,
+        frozenset(visible),
+        frozenset(padded),
+        measures,
+        frozenset(comments),
+        frozenset(export),
+    )
+
+
+def _releases(waves: Sequence[Wave], now: datetime) -> dict[int, Release]:
+    """Return each wave's release; a released wave's is cached per worker, as it never changes."""
+    cache: dict[tuple, Release] = current_app.extensions.setdefault("release_cache", {})
+    key = {w.id: (w.id, w.closes_at, w.anonymity_threshold, w.comment_threshold) for w in waves}
+    found = {w.id: cache[key[w.id]] for w in waves if key[w.id] in cache}
+    missing = [w for w in waves if w.id not in found]
+    if missing:
+        out = [w.id for w in missing if agg.results_released(w.closes_at, now)]
+        tallies.refresh(out, now)
+        snapshot = _snapshots([w.id for w in missing])
+        raw = tallies.raw_counts(w.id for w in missing)
+        for wave in missing:
+            args = (wave, snapshot[wave.id], raw.get(wave.id, {}))
+            if wave.id in out:
+                found[wave.id] = cache[key[wave.id]] = _released(*args)
+            else:
+                found[wave.id] = _participation(*args)
+    return found
+
+
+def frames(waves: Sequence[Wave], user: User | None, now: datetime) -> list[WaveView]:
+    """Return each wave's tree and release, narrowed to what this user may see; no figures yet.
+
+    Tallies a wave the first time it is read after its results are released.
     """
     ids = [wave.id for wave in waves]
-    tallies.refresh(ids, now)
+    releases = _releases(waves, now)
     snapshot = _snapshots(ids)
-    counted = tallies.counted(ids)
     result = []
     for wave in waves:
         rows = snapshot[wave.id]
         tree = {row.unit_id: row.parent_unit_id for row in rows}
-        totals = agg.roll_up(counted.get(wave.id, {}), tree)
-        visible = agg.visible_units(totals, tree, wave.anonymity_threshold) & scope(user, tree)
+        release = releases[wave.id]
         result.append(
             WaveView(
                 wave,
                 tree,
                 {r.unit_id: r.path for r in rows},
                 {r.unit_id: r.headcount for r in rows},
-                totals,
-                visible,
+                release,
+                set(release.visible) & scope(user, tree),
             )
         )
     return result
@@ -168,7 +311,10 @@ def frame(wave: Wave, user: User | None, now: datetime) -> WaveView:
 def fill(views: Sequence[WaveView], units: Iterable[int] | None = None) -> None:
     """Compute every measure for the given units (default: all) that each view may show."""
     wanted = {
-        view.wave.id: view.visible if units is None else view.visible & set(units) for view in views
+        view.wave.id: (view.visible if units is None else view.visible & set(units))
+        if view.released
+        else set()
+        for view in views
     }
     ids = [wave_id for wave_id, shown in wanted.items() if shown]
     if not ids:

@@ -1,11 +1,12 @@
-"""Tallies: answer counts per wave, unit and choice, kept up to date as insights are read.
+"""Tallies: answer counts per wave, unit and choice, made once a wave's results are released.
 
 Insights read small tallies instead of scanning every answer. A unit's tallies include every
-unit below it in the wave's launch tree, so any unit's figures are a handful of rows. Reading
-first catches the tallies up with responses that arrived since (only their answers are scanned),
-in one write transaction per wave and unit. An open wave's tallies only advance to its checkpoint
-(whole steps of the anonymity threshold per unit), so the figures people see never move by a
-handful of answers; free-text answers are released to insights (as comment notes) the same way.
+unit below it in the wave's launch tree, so any unit's figures are a handful of rows. A wave is
+tallied once, when its results are released (a settling time after it closes: see
+`aggregation.results_released`); nothing can add to it afterwards, so the tallies never move.
+Open waves have no tallies at all: while a wave is open only participation shows. Units with
+more responses than people (padded through a shared team link) are left out of the tallies
+entirely, so nobody can subtract their own dummy answers from a figure that includes them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, update
@@ -24,10 +25,11 @@ from sqlalchemy.orm import Session
 from survey.aggregation import (
     Tree,
     ancestors,
-    checkpoint,
     comments,
     demonstrates_understanding,
     is_favourable,
+    results_released,
+    withheld,
 )
 from survey.database import write_transaction
 from survey.extensions import db
@@ -45,8 +47,6 @@ from survey.models import (
 from survey.services.pulses import Pulse, load_pulse
 
 CLAIM_CODES = ("awareness", "knowledge")
-# Submissions that began before a wave closed have landed well within this.
-FINAL_AFTER = timedelta(minutes=5)
 READING_CODE = "mainly_about"
 RECOGNITION_CODE = "recognition"
 
@@ -99,14 +99,20 @@ class Reader:
         return Facts(claims, shows, reading)
 
 
-def _raw_counts(wave_ids: Iterable[int]) -> dict[tuple[int, int], int]:
-    """Return the number of responses per (wave, unit)."""
-    rows = db.session.execute(
+def raw_counts(wave_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Return {wave: {unit: responses}}, every response counted, for the anonymity rules only.
+
+    Nothing may show these numbers as they are: insights turn them into participation (whole
+    steps of the threshold, through suppression) or into the padding check.
+    """
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for wave_id, unit_id, n in db.session.execute(
         select(Response.wave_id, Response.unit_id, func.count())
         .where(Response.wave_id.in_(list(wave_ids)))
         .group_by(Response.wave_id, Response.unit_id)
-    ).all()
-    return {(w, u): n for w, u, n in rows}
+    ):
+        found[wave_id][unit_id] = n
+    return dict(found)
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -252,53 +258,49 @@ def snapshot_tree(wave_id: int) -> dict[int, int | None]:
     )
 
 
-def _final(wave: Wave, now: datetime) -> bool:
-    """Return whether a wave has closed long enough for its tallies never to move again."""
-    return now >= wave.closes_at + FINAL_AFTER
+def snapshot_headcounts(wave_id: int) -> dict[int, int]:
+    """Return each unit's headcount as it was at the wave's launch."""
+    return dict(
+        db.session.execute(
+            select(WaveUnit.unit_id, WaveUnit.headcount).where(WaveUnit.wave_id == wave_id)
+        ).all()
+    )
 
 
 def refresh(wave_ids: Iterable[int], now: datetime) -> None:
-    """Bring the tallies of these waves up to date (open waves: up to their checkpoints).
+    """Tally the released waves among these that are not tallied yet; others are left alone.
 
-    A wave whose tallies were completed after it closed is skipped without a look at its
-    responses, so reading many past waves costs nothing; moving its closing time undoes that.
+    A wave is tallied in one go when its results are released and marked final, so reading
+    many past waves costs one look at the waves table.
     """
     waves = [
         wave
         for wave in db.session.scalars(select(Wave).where(Wave.id.in_(list(wave_ids))))
-        if not (wave.tallies_final_for == wave.closes_at and _final(wave, now))
+        if results_released(wave.closes_at, now) and wave.tallies_final_for != wave.closes_at
     ]
     if not waves:
         return
-    raw = _raw_counts(w.id for w in waves)
-    marks = {
-        (wave_id, unit_id): n
-        for wave_id, unit_id, n in db.session.execute(
-            select(TallyMark.wave_id, TallyMark.unit_id, TallyMark.counted).where(
-                TallyMark.wave_id.in_([w.id for w in waves])
-            )
-        )
-    }
+    raw = raw_counts(w.id for w in waves)
+    marks = counted(w.id for w in waves)
     for wave in waves:
-        closed = now >= wave.closes_at
+        direct = raw.get(wave.id, {})
+        padded = withheld(direct, snapshot_headcounts(wave.id))
+        done = marks.get(wave.id, {})
         behind = {
-            unit_id: target
-            for (wave_id, unit_id), n in raw.items()
-            if wave_id == wave.id
-            and (target := checkpoint(n, wave.anonymity_threshold, closed))
-            > marks.get((wave_id, unit_id), 0)
+            unit_id: n
+            for unit_id, n in direct.items()
+            if unit_id not in padded and n > done.get(unit_id, 0)
         }
         if behind:
             reader, tree = Reader(load_pulse(wave.id)), snapshot_tree(wave.id)
             _catch_up(wave, behind, reader, tree)
-        if _final(wave, now):
-            with write_transaction() as session:
-                # Core, not the ORM: marking the tallies final is not an edit of the wave.
-                session.execute(
-                    update(Wave.__table__)
-                    .where(Wave.id == wave.id, Wave.closes_at == wave.closes_at)
-                    .values(tallies_final_for=wave.closes_at)
-                )
+        with write_transaction() as session:
+            # Core, not the ORM: marking the tallies final is not an edit of the wave.
+            session.execute(
+                update(Wave.__table__)
+                .where(Wave.id == wave.id, Wave.closes_at == wave.closes_at)
+                .values(tallies_final_for=wave.closes_at)
+            )
 
 
 def answer_counts(
@@ -350,3 +352,29 @@ def counted(wave_ids: Iterable[int]) -> dict[int, dict[int, int]]:
     ):
         found[wave_id][unit_id] = n
     return dict(found)
+
+
+def measure_counts(wave_id: int, versions: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Return {question version: {unit: respondents, with units below}} of a tallied wave."""
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for version, unit, n in db.session.execute(
+        select(AnswerTally.question_version_id, AnswerTally.unit_id, func.sum(AnswerTally.n))
+        .where(
+            AnswerTally.wave_id == wave_id,
+            AnswerTally.question_version_id.in_(list(versions)),
+        )
+        .group_by(AnswerTally.question_version_id, AnswerTally.unit_id)
+    ):
+        found[version][unit] = int(n)
+    return dict(found)
+
+
+def comment_counts(wave_id: int) -> dict[int, int]:
+    """Return {unit: comments released to insights} of a tallied wave, each unit's own only."""
+    return dict(
+        db.session.execute(
+            select(CommentNote.unit_id, func.count())
+            .where(CommentNote.wave_id == wave_id)
+            .group_by(CommentNote.unit_id)
+        ).all()
+    )

