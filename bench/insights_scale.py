@@ -46,7 +46,7 @@ TARGET_MS = 150.0
 TARGET_RATIO = 5.0
 EMAIL, PASSWORD = "analyst@bench.example", "bench password 1"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-RESPONSE_COLUMNS = "id, wave_id, unit_id, definition_id, nonce, submitted_on"
+RESPONSE_COLUMNS = "id, wave_id, unit_id, definition_id, nonce, submitted_on, shuffle"
 ANSWER_COLUMNS = "id, response_id, question_version_id, value, option_id, text"
 
 
@@ -110,7 +110,15 @@ def generate(app: Flask, org: Organisation, total: int, rng: random.Random):
                 for _ in range(count):
                     response_id += 1
                     responses.append(
-                        (response_id, wave.id, team_id, wave.definition_id, f"b{response_id}", day)
+                        (
+                            response_id,
+                            wave.id,
+                            team_id,
+                            wave.definition_id,
+                            f"b{response_id}",
+                            day,
+                            rng.randrange(2**31),
+                        )
                     )
                     for row in synthetic_answers(rng, pulse, team_name, step, bias):
                         answer_id += 1
@@ -165,7 +173,7 @@ def bulk_insert(app: Flask, batches: Iterable[tuple[list, list]]) -> tuple[int, 
             else:
                 cursor.execute("BEGIN")
                 cursor.executemany(
-                    f"INSERT INTO response ({RESPONSE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO response ({RESPONSE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     response_rows,
                 )
                 cursor.executemany(

@@ -212,6 +212,8 @@ class Wave(db.Model):
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("definition.id"))
     # Who is asked: this unit and everything below it; None means the whole organisation.
     audience_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # Team links only for units of at least twice the threshold; smaller ones by invitation.
+    invitations_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # The wave this one follows in a recurring series.
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))
     # Optimistic locking: two admins editing one wave cannot silently overwrite each other.
@@ -279,10 +281,15 @@ class Response(db.Model):
     # Random per rendered pulse, so a double click or a retry stores one response, not two.
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
     submitted_on: Mapped[date] = mapped_column(Date)
+    # Random, so raw exports list responses in an order that says nothing of when they came.
+    shuffle: Mapped[int] = mapped_column(Integer, default=lambda: secrets.randbelow(2**31))
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response")
 
-    __table_args__ = (db.Index("ix_response_wave_unit", "wave_id", "unit_id"),)
+    __table_args__ = (
+        db.Index("ix_response_wave_unit", "wave_id", "unit_id"),
+        db.Index("ix_response_wave_shuffle", "wave_id", "shuffle"),
+    )
 
 
 class Answer(db.Model):

@@ -30,8 +30,8 @@ def test_driver_rows_and_insert_rows_round_trip(app: Flask, org: Org) -> None:
             insert_rows(
                 session,
                 Response.__table__,
-                ("id", "wave_id", "unit_id", "nonce", "submitted_on"),
-                [(i, org.wave_id, org.unit_id, f"bulk-{i}", day) for i in ids],
+                ("id", "wave_id", "unit_id", "nonce", "submitted_on", "shuffle"),
+                [(i, org.wave_id, org.unit_id, f"bulk-{i}", day, i) for i in ids],
             )
             rows = [(i, item.id, 1 + n, None, None) for n, i in enumerate(ids)]
             rows.append((ids[0], item.id, None, None, 'it\'s "quoted",\nand\ttabbed'))

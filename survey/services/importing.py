@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import re
+import secrets
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,7 +51,15 @@ SCALES = {Kind.SCALE5: (1, 5), Kind.SCALE11: (0, 10)}
 KINDS = {kind.value for kind in Kind}
 MAX_LISTED = 200  # problems listed; the count says how many there were in all
 # Columns written by the driver's bulk path; a date goes as ISO text, which both backends read.
-RESPONSE_FIELDS = ("id", "wave_id", "unit_id", "definition_id", "nonce", "submitted_on")
+RESPONSE_FIELDS = (
+    "id",
+    "wave_id",
+    "unit_id",
+    "definition_id",
+    "nonce",
+    "submitted_on",
+    "shuffle",
+)
 ANSWER_FIELDS = ("response_id", "question_version_id", "value", "option_id", "text")
 
 
@@ -572,7 +581,8 @@ def _store(session: Session, plan: Plan, report: Report) -> None:
 def _response(response_id: int, code: str, wave: Wave, unit_id: int) -> tuple:
     """Return a response's row for RESPONSE_FIELDS."""
     opened = wave.opens_at.date().isoformat()
-    return (response_id, wave.id, unit_id, wave.definition_id, code, opened)
+    shuffle = secrets.randbelow(2**31)
+    return (response_id, wave.id, unit_id, wave.definition_id, code, opened, shuffle)
 
 
 def summary(report: Report) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -60,13 +61,14 @@ CLAIM = (
 ADD_RESPONSE = (
     insert(Response.__table__)
     .from_select(
-        ["wave_id", "unit_id", "definition_id", "nonce", "submitted_on"],
+        ["wave_id", "unit_id", "definition_id", "nonce", "submitted_on", "shuffle"],
         select(
             Wave.id,
             bindparam("unit_id"),
             bindparam("definition_id"),
             bindparam("nonce"),
             bindparam("submitted_on", type_=Date),
+            bindparam("shuffle"),
         ).where(Wave.id == bindparam("wave_id"), Wave.closes_at > bindparam("now")),
     )
     .returning(Response.id)
@@ -102,6 +104,7 @@ def submit(
                     "nonce": nonce,
                     "definition_id": pulse.definition_id,
                     "submitted_on": now.date(),
+                    "shuffle": secrets.randbelow(2**31),
                     "now": now,
                 },
             ).scalar()
