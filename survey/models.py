@@ -229,7 +229,11 @@ class Wave(db.Model):
     next: Mapped[list[Wave]] = relationship(back_populates="previous")
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
-    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        # A wave has at most one successor, so two `tick`s at once cannot both make it.
+        UniqueConstraint("previous_id"),
+    )
 
     def is_open(self, now: datetime) -> bool:
         """Return whether staff may answer at `now`."""

@@ -56,7 +56,7 @@ def pulse(prefix: str, token: str) -> object:
         return _screen(prefix, link, pulse, form, screen, template), screen.status
     outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
-        problem = LinkProblem(410, "closed", pulse.closes_at)
+        problem = LinkProblem(410, "closed", link.closes_at)
         return render_template("respond/link_problem.html", problem=problem), 410
     again = {"again": "1"} if outcome is submissions.Outcome.DUPLICATE else {}
     return see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))

@@ -182,10 +182,13 @@ def _build(session: Session, survey: Survey, now: datetime) -> Wave:
     rng = random.Random(2026)
     teams = [units.ensure_path(session, f"{ROOT} > {path}", n) for path, n in TEAMS.items()]
     biases = {team.id: rng.uniform(-0.25, 0.25) for team in teams}
-    open_from = now - timedelta(days=9)
+    # Whole minutes, as the wave form shows times, so every demo wave can be edited as it is.
+    open_from = now.replace(second=0, microsecond=0) - timedelta(days=9)
     schedule = [open_from - timedelta(days=30 * k) for k in range(PAST_WAVES, 0, -1)]
     past: list[Wave] = []
     for step, opens in enumerate(schedule):
+        # One monthly series: each wave follows the one before, so `tick` adds one wave, not one
+        # per past wave.
         wave = waves.create_wave(
             session,
             survey,
@@ -193,6 +196,7 @@ def _build(session: Session, survey: Survey, now: datetime) -> Wave:
             opens,
             opens + timedelta(days=21),
             cadence="monthly",
+            previous=past[-1] if past else None,
         )
         waves.launch_wave(session, wave, opens)
         for team in teams:
@@ -205,6 +209,7 @@ def _build(session: Session, survey: Survey, now: datetime) -> Wave:
         open_from,
         open_from + timedelta(days=28),
         cadence="monthly",
+        previous=past[-1],
     )
     waves.launch_wave(session, current, open_from)
     for team in teams:

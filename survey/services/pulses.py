@@ -44,13 +44,13 @@ class Item:
 
 @dataclass(frozen=True)
 class Pulse:
-    """A launched wave's survey: immutable, so each worker caches it."""
+    """A launched wave's survey: immutable, so each worker caches it (its closing time can move,
+    so it is not here: see `Link.closes_at`)."""
 
     wave_id: int
     wave_name: str
     survey_id: int
     opens_at: datetime
-    closes_at: datetime
     definition_id: int | None
     definition_text: str
     items: tuple[Item, ...]
@@ -65,6 +65,8 @@ class Link:
     wave_id: int
     unit_id: int
     unit_name: str
+    # Read with the link on every request, never cached: "Close now" moves it.
+    closes_at: datetime | None = None
 
 
 class LinkProblem(Exception):
@@ -114,7 +116,6 @@ def _build_pulse(wave: Wave) -> Pulse:
         wave_name=wave.name,
         survey_id=wave.survey_id,
         opens_at=wave.opens_at,
-        closes_at=wave.closes_at,
         definition_id=wave.definition_id,
         definition_text=wave.definition.text if wave.definition else "",
         items=items,
@@ -152,7 +153,7 @@ def _lookup(kind: str, token: str) -> tuple[Link, bool, datetime, datetime]:
     row = db.session.execute(LOOKUPS[kind], {"key": key}).first()
     if row is None:
         raise LinkProblem(404, "unknown")
-    link = Link(kind, token, row.wave_id, row.unit_id, row.name)
+    link = Link(kind, token, row.wave_id, row.unit_id, row.name, row.closes_at)
     return link, bool(row.usable), row.opens_at, row.closes_at
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.aggregation import released_count
@@ -287,38 +288,54 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
 
 
+def first_opening_after(opens_at: datetime, cadence: str, now: datetime) -> datetime:
+    """Return the series' next opening that is still ahead of `now`, skipping missed ones."""
+    opens = next_opening(opens_at, cadence)
+    while opens <= now:
+        opens = next_opening(opens, cadence)
+    return opens
+
+
 def tick(now: datetime) -> list[str]:
     """Create and launch the next wave of each recurring series that is due; return their names.
 
-    A series' next wave is made once its predecessor has opened, so staff links for it exist
-    before it opens. Safe to run as often as you like (cron every few minutes).
+    A series' next wave is made once its latest wave has opened, so staff links for it exist
+    before it opens; it never opens in the past (missed openings are skipped). Idempotent at any
+    frequency: a wave has at most one successor (a unique key), so of two ticks at once one makes
+    the wave and the other finds it made.
     """
     created = []
-    with write_transaction() as session:
-        due = session.scalars(
-            select(Wave).where(
-                Wave.cadence != "",
-                Wave.launched_at.is_not(None),
-                Wave.opens_at <= now,
-                ~Wave.next.any(),
-            )
-        ).all()
-        for wave in due:
-            opens = next_opening(wave.opens_at, wave.cadence)
-            name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
-            following = create_wave(
-                session,
-                wave.survey,
-                name,
-                opens,
-                opens + (wave.closes_at - wave.opens_at),
-                wave.cadence,
-                wave,
-            )
-            following.audience_unit_id = wave.audience_unit_id
-            launch_wave(session, following, now)
-            audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
-            created.append(name)
+    try:
+        with write_transaction() as session:
+            due = session.scalars(
+                select(Wave)
+                .where(
+                    Wave.cadence != "",
+                    Wave.launched_at.is_not(None),
+                    Wave.opens_at <= now,
+                    ~Wave.next.any(),
+                )
+                .order_by(Wave.id)
+            ).all()
+            for wave in due:
+                opens = first_opening_after(wave.opens_at, wave.cadence, now)
+                name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
+                following = create_wave(
+                    session,
+                    wave.survey,
+                    name,
+                    opens,
+                    opens + (wave.closes_at - wave.opens_at),
+                    wave.cadence,
+                    wave,
+                )
+                following.audience_unit_id = wave.audience_unit_id
+                following.invitations_only = wave.invitations_only
+                launch_wave(session, following, now)
+                audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
+                created.append(name)
+    except IntegrityError:
+        return []  # another tick made these waves first
     return created
 
 
