@@ -47,7 +47,7 @@ def create_user_command(email: str, role: str, unit_path: str, password: str) ->
             users.set_user(session, email, password, Role(role), unit)
     except users.UserError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"User {email.strip().lower()} is ready ({role}).")
+    click.echo(f"User {users.normal_email(email)} is ready ({role}).")
 
 
 def _unit(session: Session, path: str) -> Unit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -147,3 +148,15 @@ def test_every_change_is_in_the_audit_log(admin: FlaskClient, org: Org) -> None:
     assert "definition.save" in log
     assert "unit.add" in log
     assert "admin@test.org" in log
+
+
+@pytest.mark.parametrize("email", ["bob smith@example.org", "bob@", "a@b@c.org"])
+def test_the_users_form_and_the_cli_refuse_the_same_addresses(
+    app: Flask, admin: FlaskClient, email: str
+) -> None:
+    reply = post(admin, "/admin/users", {"email": email, "role": "analyst", "unit_id": ""})
+    assert reply.status_code == 422
+    assert "Enter an email address like name@council.gov.uk" in reply.get_data(as_text=True)
+    cli = app.test_cli_runner().invoke(args=["create-user", email, "--password", "long-enough-pw"])
+    assert cli.exit_code != 0
+    assert "Enter an email address like name@council.gov.uk" in cli.output

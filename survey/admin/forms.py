@@ -15,7 +15,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -78,7 +77,6 @@ class UserForm(AppForm):
         "Email address",
         validators=[
             InputRequired("Enter an email address"),
-            Email("Enter an email address like name@council.gov.uk"),
             Length(max=254),
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
@@ -21,13 +22,30 @@ class UserError(ValueError):
     """A user that cannot be created as asked, with a message for the person asking."""
 
 
+def normal_email(text: str) -> str:
+    """Return an e-mail address as accounts store it, or raise Invalid saying what is wrong.
+
+    The one check of an address, for the users form and `flask create-user` alike.
+    """
+    try:
+        found = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise Invalid(
+            "email", f"Enter an email address like name@council.gov.uk: {error}"
+        ) from error
+    if len(found.normalized) > 254:
+        raise Invalid("email", "Enter an email address of at most 254 characters")
+    return found.normalized.lower()
+
+
 def set_user(
     session: Session, email: str, password: str, role: Role, unit: Unit | None = None
 ) -> User:
     """Create the user, or update the password, role and scope of an existing one."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise UserError(f"{email!r} is not an e-mail address")
+    try:
+        email = normal_email(email)
+    except Invalid as problem:
+        raise UserError(problem.message) from problem
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
     if role is Role.MANAGER and unit is None:
@@ -64,8 +82,9 @@ def get(user_id: int) -> User:
 def _check(
     session: Session, email: str, role: Role, unit_id: int | None, user_id: int | None
 ) -> str:
-    """Return the cleaned e-mail, or raise Invalid for a clash or a manager without a unit."""
-    email = email.strip().lower()
+    """Return the cleaned e-mail, or raise Invalid for a bad address, a clash or a manager
+    without a unit."""
+    email = normal_email(email)
     clash = session.scalar(select(User.id).where(User.email == email))
     if clash is not None and clash != user_id:
         raise Invalid("email", "There is already a user with this email address")
