@@ -16,6 +16,7 @@ from survey.exports import BOM
 from survey.models import Role, Unit, utcnow
 from survey.services import demo, exporting, importing, insights, questions, units, users, waves
 from survey.services.problems import Invalid
+from survey.web import staff_link
 
 
 @click.command("init-db")
@@ -60,23 +61,17 @@ def _unit(session: Session, path: str) -> Unit:
 
 @click.command("demo")
 @with_appcontext
-@click.option(
-    "--base-url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    help="Where the app is served, for the printed links.",
-)
-def demo_command(base_url: str) -> None:
+def demo_command() -> None:
     """Build the demo organisation and waves (once), then print a login and two links."""
     upgrade()
     with write_transaction() as session:
         result = demo.build_demo(session, utcnow())
-    base = base_url.rstrip("/")
     click.echo("Demo data " + ("created." if result.created else "already present; kept."))
     click.echo(f"Admin e-mail: {result.admin_email}")
     click.echo(f"Admin password: {result.admin_password}")
-    click.echo(f"Team link (open, anyone in Reablement): {base}/t/{result.team_token}")
-    click.echo(f"Invitation link (single use): {base}/i/{result.invitation_token}")
+    team, invitation = staff_link("t", result.team_token), staff_link("i", result.invitation_token)
+    click.echo(f"Team link (open, anyone in Reablement): {team}")
+    click.echo(f"Invitation link (single use): {invitation}")
 
 
 @click.command("tick")

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -43,6 +44,10 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
 
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
+
+    # Where staff reach the service. Every link handed to staff (team links, invitation CSVs,
+    # the demo's printout) is built on it, never on a request's Host header. Set it in production.
+    BASE_URL = "http://127.0.0.1:5000"
 
     # Login throttling state; set a redis:// URL when several workers or hosts must share it.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -92,6 +97,11 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     ):
         raise ValueError("COMMENT_THEMES must map each theme to a list of words and phrases")
     check_thresholds(app.config["ANONYMITY_THRESHOLD"], app.config["COMMENT_THRESHOLD"])
+    base = urlsplit(str(app.config["BASE_URL"]))
+    if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+        raise ValueError(
+            "BASE_URL must be an http:// or https:// address, like https://pulse.example"
+        )
 
 
 def check_thresholds(scores: object, comments: object) -> None:

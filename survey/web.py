@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, redirect, render_template, request
+from flask import Flask, Response, current_app, redirect, render_template, request, url_for
 
 
 def wants_fragment() -> bool:
@@ -55,9 +55,16 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def staff_link(prefix: str, token: str) -> str:
+    """Return the full address of a staff link, on the configured base URL (never on Host)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("respond.pulse", prefix=prefix, token=token, _external=False)
+
+
 def init_app(app: Flask) -> None:
-    """Register the response hooks on the app."""
+    """Register the response hooks and the template helpers on the app."""
     app.after_request(add_security_headers)
+    app.add_template_global(staff_link)
 
 
 def page_or_fragment(page: str, fragment: str, status: int = 200, **context: object) -> Response:

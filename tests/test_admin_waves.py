@@ -15,7 +15,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Survey, TeamLink, Unit, Wave, WaveUnit, utcnow
 from survey.services import tokens
-from tests.helpers import Org, post
+from tests.helpers import Org, csrf_from, post, sign_in
 
 
 def stamp(delta: timedelta) -> str:
@@ -258,3 +258,22 @@ def test_audience_is_one_unit_and_everything_below_it(
         "Test Council > Operations > Team B",
     ]
     assert snapshot[0].parent_unit_id is None  # the audience is the top of the wave's tree
+
+
+def test_links_for_staff_ignore_the_host_header(app: Flask, org: Org, accounts: None) -> None:
+    # As deployed (no SERVER_NAME), an attacker's request names another host.
+    app.config.update(BASE_URL="https://pulse.council.example", SERVER_NAME=None)
+    admin = app.test_client()
+    admin.environ_base["HTTP_HOST"] = "evil.example"
+    sign_in(admin, "admin")
+    page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
+    assert f"https://pulse.council.example/t/{org.team_token}" in page
+    assert "evil.example" not in page
+    token = csrf_from(admin, "/admin/")
+    reply = admin.post(
+        f"/admin/waves/{org.wave_id}/invitations",
+        data={"csrf_token": token, "unit_id": org.unit_id, "count": "2"},
+    )
+    links = [row[1] for row in csv.reader(io.StringIO(reply.get_data(as_text=True)))][1:]
+    assert len(links) == 2
+    assert all(link.startswith("https://pulse.council.example/i/") for link in links)

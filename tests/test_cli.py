@@ -72,7 +72,8 @@ def test_create_user_rejects_bad_input_with_a_message(runner: FlaskCliRunner) ->
 
 
 def test_demo_builds_once_and_prints_login_and_links(app: Flask, runner: FlaskCliRunner) -> None:
-    first = runner.invoke(args=["demo", "--base-url", "http://example.test:8000"])
+    app.config["BASE_URL"] = "http://example.test:8000/"
+    first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
     assert "Admin e-mail: admin@example.org" in lines

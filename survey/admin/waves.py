@@ -12,7 +12,7 @@ from survey.exports import download, filename, rows_to_csv
 from survey.models import Wave, utcnow
 from survey.services import surveys, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
-from survey.web import changed
+from survey.web import changed, staff_link
 
 
 def _wave(wave_id: int) -> Wave:
@@ -149,8 +149,7 @@ def invitations(wave_id: int) -> object:
             if problem.field:
                 form[problem.field].errors.append(problem.message)
             return _detail(wave, _form(wave), None if problem.field else problem.message, 422, form)
-        base = request.host_url.rstrip("/")
-        rows = [(path, base + url_for("respond.pulse", prefix="i", token=t)) for t in issued]
+        rows = [(path, staff_link("i", token)) for token in issued]
         name = filename("invitations", wave.name, path.rsplit(" > ", 1)[-1])
         return download(rows_to_csv(("unit_path", "link"), rows), name)
     return _detail(wave, _form(wave), status=422, invite_form=form)
