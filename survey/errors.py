@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
-def render_error(error: HTTPException) -> tuple[str, int]:
-    """Render an HTTP error as a page (or fragment: htmx 4 swaps 4xx responses)."""
-    return render_template("error.html", error=error), error.code or 500
+def render_error(error: HTTPException) -> Response:
+    """Render an HTTP error as a page (or fragment: htmx 4 swaps 4xx responses).
+
+    Keeps the error's own headers, such as `Allow` on a 405 and `Retry-After` on a 429.
+    """
+    response = current_app.response_class(
+        render_template("error.html", error=error), status=error.code or 500
+    )
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def render_csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -117,3 +117,16 @@ def test_optional_comment_may_be_left_empty(app: Flask, client: FlaskClient, org
     person.open()
     assert person.submit(good_answers(org) | {field_of(org, "comment"): ["   "]}).status_code == 303
     assert response_count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"),
+    [("delete", "/login", {"GET", "POST"}), ("put", "/admin/waves", {"GET", "POST"})],
+)
+def test_a_wrong_method_says_which_are_allowed(
+    client: FlaskClient, method: str, url: str, allowed: set[str]
+) -> None:
+    reply = getattr(client, method)(url)
+    assert reply.status_code == 405
+    assert allowed <= {m.strip() for m in reply.headers["Allow"].split(",")}
+    assert reply.mimetype == "text/html"
