@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.admin.imports import allow_large_upload
 
     app.before_request(allow_large_upload)  # before CSRF protection reads the form
+    app.before_request(web.refuse_unreadable_text)  # before anything else reads the text
     csrf.init_app(app)
     limiter.init_app(app)
     access.init_app(app)
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.insights import bp as insights_bp
     from survey.respond import bp as respond_bp
 
+    app.url_map.converters["id"] = web.IdConverter  # before any rule uses it
     for blueprint in (respond_bp, auth_bp, admin_bp, insights_bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))

@@ -1,7 +1,9 @@
-"""CSV out: RFC 4180 quoting, and every text cell protected against spreadsheet formulas."""
+"""CSV out: RFC 4180 quoting, and every text cell protected against spreadsheet formulas; and
+the words for what stops a CSV file being read in."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -40,6 +42,16 @@ def safe_cell(value: object) -> str:
 def original_text(cell: str) -> str:
     """Undo `safe_cell`'s protection on a cell read back by the csv module."""
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(PROTECTED_START) else cell
+
+
+def unreadable(error: csv.Error) -> str:
+    """Return why the csv module stopped reading a line, in words for the person who sent it."""
+    if "field larger than field limit" in str(error):
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return f"it is not valid CSV ({error})"
+
+
+NUL_IN_CELL = "a cell contains a NUL character (\\0), which no text may contain"
 
 
 def line(cells: Iterable[object]) -> str:

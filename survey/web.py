@@ -1,8 +1,24 @@
-"""Request helpers shared by every blueprint: htmx detection, redirects, security headers."""
+"""Request helpers shared by every blueprint: htmx detection, redirects, security headers, and
+the input every request is checked for (unreadable text, ids in URLs and query strings)."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, redirect, render_template, request, url_for
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.routing import BaseConverter, ValidationError
+
+from survey.numbers import MAX_ID, parse_id, parse_int
+
+# A NUL ends a string in C and PostgreSQL refuses it; a lone surrogate cannot be encoded. Neither
+# is ever part of text a person means to send, so no request carrying one gets further.
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+UNREADABLE_TEXT = (
+    "{where} contains a character that text cannot have (a NUL byte, \\0, or half of a "
+    "character pair). Remove it and try again."
+)
 
 
 def wants_fragment() -> bool:
@@ -78,3 +94,92 @@ def changed(fragment: str, back_to: str, **context: object) -> Response:
     if wants_fragment():
         return current_app.response_class(render_template(fragment, **context))
     return redirect(back_to, code=303)
+
+
+class IdConverter(BaseConverter):
+    """URL part for an id: canonical ASCII digits from 1 to MAX_ID; anything else is a 404."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        """Return the id, or refuse the match (so the URL is a 404)."""
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        """Return the id as URL text."""
+        return str(int(value))
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Yield every string in a JSON value (keys too), without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _shown(name: str) -> str:
+    """Return a field name as it can be shown in a message."""
+    return UNREADABLE.sub("\ufffd", name)[:40]
+
+
+def _check_pairs(pairs: Iterable[tuple[str, Any]]) -> None:
+    """Abort with 400 naming the first field whose name or text is unreadable."""
+    for name, value in pairs:
+        texts = [name, value] if isinstance(value, str) else [name, value.filename or ""]
+        if any(UNREADABLE.search(text) for text in texts):
+            abort(400, UNREADABLE_TEXT.format(where=f"\u201c{_shown(name)}\u201d"))
+
+
+def refuse_unreadable_text() -> None:
+    """Refuse, with a clear 400, any request whose address, query, form or JSON has a NUL
+    or a lone surrogate: the one check, before any view, form or log line sees the text."""
+    if UNREADABLE.search(request.path):
+        abort(400, UNREADABLE_TEXT.format(where="The address"))
+    _check_pairs(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        _check_pairs(request.form.items(multi=True))
+        _check_pairs(request.files.items(multi=True))
+        if request.is_json and any(
+            UNREADABLE.search(text) for text in _texts(request.get_json(silent=True))
+        ):
+            abort(400, UNREADABLE_TEXT.format(where="The data sent"))
+
+
+def id_arg(name: str, default: int | None = None) -> int | None:
+    """Return query argument `name` as an id (`default` when absent); a malformed one is a 404."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    number = parse_id(raw)
+    if number is None:
+        abort(404)
+    return number
+
+
+def id_args(name: str) -> list[int]:
+    """Return every value of a repeated query argument as ids; a malformed one is a 404."""
+    numbers = [parse_id(raw) for raw in request.args.getlist(name)]
+    if None in numbers:
+        abort(404)
+    return [n for n in numbers if n is not None]
+
+
+def page_arg() -> int:
+    """Return the `page` query argument (default 1); anything but a whole number is a 400."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    number = parse_int(raw, 1, MAX_ID)
+    if number is None:
+        abort(400, f"The page must be a whole number from 1 to {MAX_ID:,}.")
+    return number

@@ -31,7 +31,7 @@ def admin_urls(app: Flask, org: Org) -> list[tuple[str, str]]:
                 continue
             path = rule.rule
             for name, value in ids.items():
-                path = path.replace(f"<int:{name}>", str(value))
+                path = path.replace(f"<id:{name}>", str(value))
             urls += [(method, path) for method in sorted(rule.methods & {"GET", "POST"})]
     assert len(urls) >= 25
     return urls

@@ -9,8 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import AuditEntry, Unit
+from survey.services import units
+from survey.services.problems import Invalid
 from tests.helpers import Org, post, unit_id
 
 
@@ -170,3 +173,97 @@ def test_import_without_a_file_asks_for_one(admin: FlaskClient, org: Org) -> Non
     reply = post(admin, "/admin/units/import")
     assert reply.status_code == 422
     assert "Choose a CSV file to import" in reply.get_data(as_text=True)
+
+
+def deep_path(levels: int) -> str:
+    return " > ".join(f"L{n}" for n in range(levels))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            f"unit_path,headcount\r\n{deep_path(13)},1\r\n".encode(),
+            "Line 2: unit_path has 13 levels",
+        ),
+        (b"unit_path,headcount\r\nA,1\r\nB\x00,2\r\n", "Line 3: a cell contains a NUL character"),
+        (
+            b"unit_path,headcount\r\nA,1\r\n" + b"B" * 200_000 + b",2\r\n",
+            "Line 3: a cell is longer than 131,072 characters",
+        ),
+        ("unit_path,headcount\r\nA,\u00b2\r\n".encode(), "Line 2: headcount must be a whole"),
+        ("unit_path,headcount\r\nA,\u0665\r\n".encode(), "Line 2: headcount must be a whole"),
+    ],
+)
+def test_import_problems_are_reported_by_line(
+    app: Flask, admin: FlaskClient, org: Org, content: bytes, message: str
+) -> None:
+    before = unit_count(app)
+    reply = upload(admin, content)
+    assert reply.status_code == 422
+    assert message in reply.get_data(as_text=True)
+    assert unit_count(app) == before
+
+
+def test_twelve_levels_import(app: Flask, admin: FlaskClient, org: Org) -> None:
+    reply = upload(admin, f"unit_path,headcount\r\n{deep_path(12)},1\r\n".encode())
+    assert reply.status_code == 303
+
+
+def chain(app: Flask, levels: int, top: str = "Deep") -> list[int]:
+    """Insert a chain of units directly (as an old import could), returning their ids."""
+    ids: list[int] = []
+    with app.app_context(), write_transaction() as session:
+        parent = None
+        for n in range(levels):
+            unit = Unit(name=f"{top} {n}", parent=parent, headcount=1)
+            session.add(unit)
+            parent = unit
+        session.flush()
+        node = parent
+        while node is not None:
+            ids.append(node.id)
+            node = node.parent
+    return ids[::-1]
+
+
+def test_adding_below_the_twelfth_level_is_refused(
+    app: Flask, admin: FlaskClient, org: Org
+) -> None:
+    deepest = chain(app, 12)[-1]
+    reply = post(admin, "/admin/units", {"name": "Too far", "parent_id": deepest, "headcount": "1"})
+    assert reply.status_code == 422
+    assert "at most 12 levels deep" in reply.get_data(as_text=True)
+
+
+def test_moving_a_branch_too_deep_is_refused(app: Flask, admin: FlaskClient, org: Org) -> None:
+    deep = chain(app, 10)
+    branch = chain(app, 3, top="Branch")
+    data = {"unit{0}-name": "Branch 0", "unit{0}-parent_id": deep[-1], "unit{0}-headcount": "1"}
+    reply = post(
+        admin,
+        f"/admin/units/{branch[0]}/edit",
+        {k.format(branch[0]): v for k, v in data.items()},
+    )
+    assert reply.status_code == 422
+    assert "at most 12 levels deep" in reply.get_data(as_text=True)
+
+
+def test_ensure_path_refuses_a_path_too_deep(app: Flask) -> None:
+    with (
+        app.app_context(),
+        pytest.raises(Invalid, match="at most 12 levels"),
+        write_transaction() as session,
+    ):
+        units.ensure_path(session, deep_path(13))
+
+
+def test_a_tree_deeper_than_python_recursion_still_lists(
+    app: Flask, admin: FlaskClient, org: Org
+) -> None:
+    chain(app, 1100)  # left by an import before depth was limited
+    for url in ("/admin/units", "/admin/users", "/admin/waves", "/admin/actions"):
+        assert admin.get(url).status_code == 200, url
+    with app.app_context():
+        rows = units.tree()
+    assert max(row.depth for row in rows) == 1099

@@ -12,8 +12,8 @@ from sqlalchemy import update
 
 from survey.database import write_transaction
 from survey.exports import original_text, safe_cell
-from survey.models import Option, QuestionVersion, Unit, Wave, utcnow
-from survey.services import exporting, insights
+from survey.models import Answer, Option, QuestionVersion, Response, Unit, Wave, utcnow
+from survey.services import exporting, insights, units
 from tests.helpers import (
     Org,
     Respondent,
@@ -218,3 +218,33 @@ def test_cli_exports_and_explains_bad_choices(app: Flask, demo: None, runner, tm
     result = runner.invoke(args=["export", "responses", "-o", str(responses)])
     assert result.exit_code == 0
     assert still_open not in {r["wave"] for r in table(responses.read_text())}
+
+
+def test_responses_of_a_unit_outside_the_snapshot_do_not_break_the_export(
+    app: Flask, org: Org, accounts: None
+) -> None:
+    for _ in range(2):
+        person = Respondent(app.test_client(), f"/t/{org.team_token}")
+        person.open()
+        person.submit(good_answers(org))
+    with app.app_context(), write_transaction() as session:
+        # As an import into an existing wave once could: a response for a unit the wave's
+        # launch snapshot does not have.
+        late = units.ensure_path(session, "Test Council > Late Team", 3)
+        session.flush()
+        response = Response(
+            wave_id=org.wave_id, unit_id=late.id, nonce="late", submitted_on=utcnow().date()
+        )
+        session.add(response)
+        session.flush()
+        session.add(
+            Answer(response_id=response.id, question_version_id=org.item("awareness").id, value=2)
+        )
+    set_wave_times(app, org.wave_id, timedelta(days=-10), timedelta(days=-1))
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    reply = admin.get("/insights/export/responses.csv")
+    assert reply.status_code == 200
+    rows = table(reply.get_data(as_text=True))
+    assert {row["unit_path"] for row in rows} == {"Test Council > Operations > Team A"}
+    assert len({row["response_id"] for row in rows}) == 2

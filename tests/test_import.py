@@ -162,6 +162,45 @@ BAD = {
     "option on a scale": (GOOD.replace(",4,,", ",4,yes,"), "line 2: a scale5 answer"),
     "no unit": (GOOD.replace("Council > Housing", " > "), "line 2: unit_path must name units"),
     "cell count": ("a,b\r\n", "line 2: has 2 cells, the header has 13"),
+    "wave far in the future": (
+        GOOD.replace("2024-03-21", "9999-12-31"),
+        "line 2: wave_start and wave_end must be dates in the years 2000 to 2100",
+    ),
+    "wave before 2000": (
+        GOOD.replace("2024-03-01", "1999-03-01"),
+        "line 2: wave_start and wave_end must be dates in the years",
+    ),
+    "date in full-width digits": (
+        GOOD.replace("2024-03-21", "\uff12024-03-21"),
+        "line 2: wave_start and wave_end must be dates like",
+    ),
+    "scale with a sign": (GOOD.replace(",4,,", ",+4,,"), "line 2: a scale5 answer is a whole"),
+    "scale with a leading zero": (GOOD.replace(",4,,", ",04,,"), "line 2: a scale5 answer"),
+    "scale in Arabic-Indic digits": (GOOD.replace(",4,,", ",\u0664,,"), "line 2: a scale5 answer"),
+    "version in superscript": (
+        GOOD.replace(",knowledge,1,", ",knowledge,\u00b9,"),
+        "line 2: question_version must be a whole number",
+    ),
+    "NUL in a unit": (
+        GOOD.replace("Housing", "Hous\x00ing"),
+        "line 2: unit_path: a cell contains a NUL",
+    ),
+    "NUL in a wave": (
+        GOOD.replace("Spring 2024", "Spring\x00"),
+        "line 2: wave: a cell contains a NUL",
+    ),
+    "NUL in a question": (
+        GOOD.replace("I know", "I\x00know"),
+        "line 2: question_text or dimension",
+    ),
+    "unit too deep": (
+        GOOD.replace("Council > Housing", " > ".join(f"L{n}" for n in range(13))),
+        "line 2: unit_path has 13 levels",
+    ),
+    "cell over the csv limit": (
+        GOOD.replace(",4,,\r\n", ",4,," + "x" * 200_000 + "\r\n"),
+        "line 2: a cell is longer than 131,072 characters",
+    ),
     "other dates for the wave": (
         GOOD.replace("2024-03-21", "2024-03-28").replace(",r1,", ",r2,"),
         "line 2: wave 'Spring 2024' runs from 2024-03-01 to 2024-03-21 on line 2",
@@ -328,3 +367,26 @@ def test_only_admins_may_import(app: Flask, accounts: None) -> None:
     reply = analyst.post("/admin/imports", data=big, content_type="multipart/form-data")
     assert reply.status_code in (403, 413)
     assert app.test_client().get("/admin/imports").status_code == 302
+
+
+def test_nul_in_a_text_answer_is_reported_by_line(app: Flask) -> None:
+    text = GOOD.replace(",knowledge,scale5,4,,", ",comment,text,,,Fine\x00")
+    text = text.replace(",knowledge,1,", ",comment,1,")
+    report = import_text(app, HEADER + "\r\n" + text)
+    assert [str(p) for p in report.problems] == [
+        "line 2: text: a cell contains a NUL character (\\0), which no text may contain"
+    ]
+
+
+def test_answering_one_of_many_questions_twice_is_found(app: Flask) -> None:
+    """Past the questions marked in a response's word of bits, the rest are still checked."""
+    rows = [
+        GOOD.replace("knowledge,1,", f"q{n},1,").replace(",knowledge,scale5", ",,scale5")
+        for n in range(importing.WORD_BITS + 10)
+    ]
+    report = import_text(app, HEADER + "\r\n" + "".join(rows) + rows[-1], dry_run=True)
+    assert [str(p) for p in report.problems] == [
+        f"line {len(rows) + 2}: response r1 answers q{len(rows) - 1} twice"
+    ]
+    report = import_text(app, HEADER + "\r\n" + "".join(rows), dry_run=True)
+    assert report.ok, report.problems

@@ -91,7 +91,7 @@ def actions_page() -> object:
     return render_template("admin/actions.html", form=form, rows=actions.listing()), status
 
 
-@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@bp.route("/actions/<id:action_id>", methods=["GET", "POST"])
 def action_edit(action_id: int) -> object:
     """Change an action's wording, status or whether staff see it."""
     try:

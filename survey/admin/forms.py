@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,13 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
 )
 
-from survey.formtext import AppForm
+from survey.formtext import AppForm, MinuteField, WholeNumberField
 from survey.models import ActionStatus, Kind, Role
+from survey.numbers import coerce_id, coerce_optional_id
 from survey.services.units import UnitRow
 
 TOP_LEVEL = SelectChoice("", "None (top level)")
@@ -38,22 +36,16 @@ def unit_choices(rows: list[UnitRow], blank: SelectChoice | None = None) -> list
     ]
 
 
-def optional_id(value: str | None) -> int | None:
-    """Coerce a select value to an id, with '' meaning none."""
-    return int(value) if value not in (None, "", "None") else None
-
-
 class UnitForm(AppForm):
     """Add or edit a unit."""
 
     name = StringField("Name", validators=[InputRequired("Enter a name"), Length(max=120)])
-    parent_id = SelectField("Part of", coerce=optional_id, validate_choice=True)
-    headcount = IntegerField(
+    parent_id = SelectField("Part of", coerce=coerce_optional_id, validate_choice=True)
+    headcount = WholeNumberField(
         "Headcount",
-        validators=[
-            InputRequired("Enter the number of people, 0 or more"),
-            NumberRange(0, 1_000_000, "Enter a whole number from 0 to 1,000,000"),
-        ],
+        validators=[InputRequired("Enter the number of people, 0 or more")],
+        low=0,
+        high=1_000_000,
     )
 
 
@@ -88,7 +80,7 @@ class UserForm(AppForm):
             SelectChoice(Role.MANAGER.value, "Manager: insights for their own units"),
         ],
     )
-    unit_id = SelectField("Unit (for managers)", coerce=optional_id)
+    unit_id = SelectField("Unit (for managers)", coerce=coerce_optional_id)
     active = BooleanField("Account is active", default=True)
 
 
@@ -144,7 +136,7 @@ class SurveyForm(AppForm):
 class AddItemForm(AppForm):
     """Add a bank question to a survey."""
 
-    question_version_id = SelectField("Question", coerce=int)
+    question_version_id = SelectField("Question", coerce=coerce_id)
 
 
 class WaveForm(AppForm):
@@ -152,18 +144,18 @@ class WaveForm(AppForm):
 
     row_version = HiddenField()
     name = StringField("Name", validators=[InputRequired("Enter a name"), Length(max=80)])
-    survey_id = SelectField("Survey", coerce=int)
-    opens_at = DateTimeLocalField(
+    survey_id = SelectField("Survey", coerce=coerce_id)
+    opens_at = MinuteField(
         "Opens (UTC)",
         format="%Y-%m-%dT%H:%M",
         validators=[InputRequired("Enter when the wave opens")],
     )
-    closes_at = DateTimeLocalField(
+    closes_at = MinuteField(
         "Closes (UTC)",
         format="%Y-%m-%dT%H:%M",
         validators=[InputRequired("Enter when the wave closes")],
     )
-    audience_unit_id = SelectField("Audience", coerce=optional_id)
+    audience_unit_id = SelectField("Audience", coerce=coerce_optional_id)
     cadence = SelectField(
         "Repeats",
         choices=[
@@ -179,13 +171,12 @@ class WaveForm(AppForm):
 class InvitationForm(AppForm):
     """Generate single-use invitation links for one unit."""
 
-    unit_id = SelectField("Unit", coerce=int)
-    count = IntegerField(
+    unit_id = SelectField("Unit", coerce=coerce_id)
+    count = WholeNumberField(
         "Number of links",
-        validators=[
-            InputRequired("Enter how many links to make"),
-            NumberRange(1, 5000, "Enter a number from 1 to 5,000"),
-        ],
+        validators=[InputRequired("Enter how many links to make")],
+        low=1,
+        high=5000,
     )
 
 
@@ -205,8 +196,8 @@ class DefinitionForm(AppForm):
 class ActionForm(AppForm):
     """Record a "you said, we did" action."""
 
-    wave_id = SelectField("Wave", coerce=int)
-    unit_id = SelectField("For", coerce=optional_id)
+    wave_id = SelectField("Wave", coerce=coerce_id)
+    unit_id = SelectField("For", coerce=coerce_optional_id)
     text = TextAreaField(
         "What we did", validators=[InputRequired("Describe the action"), Length(max=1000)]
     )

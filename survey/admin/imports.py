@@ -44,7 +44,7 @@ def imports() -> object:
     )
 
 
-@bp.get("/imports/<int:job_id>")
+@bp.get("/imports/<id:job_id>")
 def import_job(job_id: int) -> object:
     """One import's progress; while it runs, htmx asks again every second."""
     try:

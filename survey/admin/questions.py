@@ -53,7 +53,7 @@ def question_new() -> object:
     return render_template("admin/question_form.html", form=form, version=None), status
 
 
-@bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
+@bp.route("/questions/<id:question_id>", methods=["GET", "POST"])
 def question_edit(question_id: int) -> object:
     """Edit a question; answered or launched wording is kept and a new version made."""
     try:

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
 from survey.admin.forms import AddItemForm, SurveyForm
+from survey.numbers import parse_int
 from survey.respond import flow
 from survey.respond.forms import build_form_class
 from survey.services import questions, surveys, tokens
@@ -47,7 +48,7 @@ def surveys_page() -> object:
     return render_template("admin/surveys.html", form=form, rows=surveys.listing()), status
 
 
-@bp.get("/surveys/<int:survey_id>")
+@bp.get("/surveys/<id:survey_id>")
 def survey(survey_id: int) -> object:
     """Show the composer: the ordered questions and a way to add more."""
     return render_template(
@@ -55,19 +56,21 @@ def survey(survey_id: int) -> object:
     )
 
 
-@bp.post("/surveys/<int:survey_id>/items")
+@bp.post("/surveys/<id:survey_id>/items")
 def survey_items(survey_id: int) -> object:
     """Add, move or remove a question; htmx swaps the composer, a page load redirects."""
     _survey(survey_id)
     form = _add_form()
     action = request.form.get("action", "")
+    position = parse_int(request.form.get("position", ""))
     try:
         if action == "add":
             if not form.validate_on_submit():
                 raise Invalid("question_version_id", "Choose a question from the list")
             surveys.add_item(current_user, survey_id, form.question_version_id.data)
-        elif action in ("up", "down", "remove") and request.form.get("position", "").isdigit():
-            position = int(request.form["position"])
+        elif action in ("up", "down", "remove"):
+            if position is None:
+                abort(400, "The question's position must be a whole number from 0.")
             if action == "remove":
                 surveys.remove(current_user, survey_id, position)
             else:
@@ -85,11 +88,8 @@ def survey_items(survey_id: int) -> object:
             form=form,
             problem=problem.message,
         )
-    moved = (
-        int(request.form["position"]) + (-1 if action == "up" else 1)
-        if action in ("up", "down")
-        else None
-    )
+    up_or_down = action in ("up", "down") and position is not None
+    moved = position + (-1 if action == "up" else 1) if up_or_down else None
     return changed(
         "admin/_composer.html",
         url_for("admin.survey", survey_id=survey_id),
@@ -100,7 +100,7 @@ def survey_items(survey_id: int) -> object:
     )
 
 
-@bp.post("/surveys/<int:survey_id>/copy")
+@bp.post("/surveys/<id:survey_id>/copy")
 def survey_copy(survey_id: int) -> object:
     """Copy a survey so a locked one can be changed for future waves."""
     _survey(survey_id)
@@ -109,7 +109,7 @@ def survey_copy(survey_id: int) -> object:
     return redirect(url_for("admin.survey", survey_id=new_id), 303)
 
 
-@bp.route("/surveys/<int:survey_id>/preview", methods=["GET", "POST"])
+@bp.route("/surveys/<id:survey_id>/preview", methods=["GET", "POST"])
 def survey_preview(survey_id: int) -> object:
     """Run the staff card flow on this survey; the last step says nothing was stored."""
     _survey(survey_id)

@@ -45,7 +45,7 @@ def units_page() -> object:
     )
 
 
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
 def unit_edit(unit_id: int) -> object:
     """Rename, move or change the headcount of a unit, inline with htmx or as a page."""
     row = _row(unit_id)
@@ -65,13 +65,13 @@ def unit_edit(unit_id: int) -> object:
     )
 
 
-@bp.post("/units/<int:unit_id>/retire")
+@bp.post("/units/<id:unit_id>/retire")
 def unit_retire(unit_id: int) -> object:
     """Retire a unit so it is left out of future waves."""
     return _set_retired(unit_id, True)
 
 
-@bp.post("/units/<int:unit_id>/restore")
+@bp.post("/units/<id:unit_id>/restore")
 def unit_restore(unit_id: int) -> object:
     """Bring a retired unit back."""
     return _set_retired(unit_id, False)

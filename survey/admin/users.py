@@ -11,6 +11,7 @@ from survey.admin.forms import UserForm, unit_choices
 from survey.models import Role
 from survey.services import audit, units, users
 from survey.services.problems import Invalid, NotFound
+from survey.web import page_arg
 
 
 def _form(**kwargs: object) -> UserForm:
@@ -41,7 +42,7 @@ def users_page() -> object:
     ), status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int) -> object:
     """Change a user's role, scope or status."""
     try:
@@ -76,5 +77,5 @@ def user_edit(user_id: int) -> object:
 @bp.get("/audit", endpoint="audit")
 def audit_page() -> str:
     """Show the audit log, newest first, a page at a time."""
-    page = audit.entries(request.args.get("page", 1, type=int))
+    page = audit.entries(page_arg())
     return render_template("admin/audit.html", page=page)

@@ -89,7 +89,7 @@ def waves_page() -> object:
     return render_template("admin/waves.html", form=form, rows=waves.listing(utcnow())), status
 
 
-@bp.route("/waves/<int:wave_id>", methods=["GET", "POST"])
+@bp.route("/waves/<id:wave_id>", methods=["GET", "POST"])
 def wave(wave_id: int) -> object:
     """Show a wave; save its details, launch it or close it early."""
     wave = _wave(wave_id)
@@ -119,7 +119,7 @@ def wave(wave_id: int) -> object:
     return redirect(url_for("admin.wave", wave_id=wave_id), 303)
 
 
-@bp.post("/waves/<int:wave_id>/team-links/<int:unit_id>")
+@bp.post("/waves/<id:wave_id>/team-links/<id:unit_id>")
 def team_link(wave_id: int, unit_id: int) -> object:
     """Switch a unit's open team link on or off."""
     _wave(wave_id)
@@ -135,7 +135,7 @@ def team_link(wave_id: int, unit_id: int) -> object:
     )
 
 
-@bp.post("/waves/<int:wave_id>/invitations")
+@bp.post("/waves/<id:wave_id>/invitations")
 def invitations(wave_id: int) -> object:
     """Make single-use links for a unit and download them once, as CSV for a mail merge."""
     wave = _wave(wave_id)

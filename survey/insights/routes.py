@@ -17,7 +17,7 @@ from survey.services import comments as shown_comments
 from survey.services import exporting, insights
 from survey.services.insights import WaveView
 from survey.services.pulses import load_pulse
-from survey.web import page_or_fragment
+from survey.web import id_arg, id_args, page_arg, page_or_fragment
 
 SCREENS = {
     "overview": "Overview",
@@ -61,10 +61,8 @@ def _wave_range() -> list[Wave]:
     if not waves:
         abort(404, "No wave has been launched yet, so there are no results to show.")
     ids = [w.id for w in waves]
-    to_id = request.args.get("wave", type=int, default=insights.latest_released(waves, utcnow()).id)
-    from_id = request.args.get(
-        "from", type=int, default=ids[max(0, ids.index(to_id) - 5)] if to_id in ids else ids[0]
-    )
+    to_id = id_arg("wave", insights.latest_released(waves, utcnow()).id)
+    from_id = id_arg("from", ids[max(0, ids.index(to_id) - 5)] if to_id in ids else ids[0])
     if to_id not in ids or from_id not in ids or ids.index(from_id) > ids.index(to_id):
         abort(404, "That wave is not one of the launched waves.")
     return waves[ids.index(from_id) : ids.index(to_id) + 1]
@@ -81,8 +79,8 @@ def _select(screen: str) -> Selection:
     allowed = sorted(insights.scope(current_user, current.tree), key=lambda u: current.paths[u])
     if not allowed:
         abort(404, "None of your units took part in this wave.")
-    unit = request.args.get("unit", type=int, default=allowed[0])
-    compare = [u for u in request.args.getlist("compare", type=int) if u != unit]
+    unit = id_arg("unit", allowed[0])
+    compare = [u for u in id_args("compare") if u != unit]
     if unit not in allowed or not set(compare) <= set(allowed):
         abort(404)  # outside your scope: exactly as if it did not exist
     if len(compare) > MAX_COMPARED:
@@ -181,7 +179,7 @@ def comments() -> object:
     if tone and tone not in TONES:
         abort(404, "Tone is positive, neutral or negative.")
     selection = _select("comments")
-    number = request.args.get("page", 1, type=int)
+    number = page_arg()
     return _render(
         "comments",
         selection,
@@ -206,7 +204,7 @@ def rates() -> object:
 def _export_scope() -> exporting.Scope:
     """Return the waves and unit an export link carries, the unit checked against the scope."""
     waves = _wave_range()
-    unit = request.args.get("unit", type=int)
+    unit = id_arg("unit")
     if unit is not None:
         tree = insights.frame(waves[-1], current_user, utcnow()).tree
         if unit not in insights.scope(current_user, tree):

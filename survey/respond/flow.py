@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from survey.numbers import parse_int
 from survey.respond.forms import PulseFormBase
 from survey.services.pulses import Pulse
 
 FLOW_FIELDS = frozenset({"csrf_token", "nonce", "nav", "step", "return"})
-NAV = re.compile(r"^(start|next|back|submit|change-(\d{1,3}))$")
+NAV = re.compile(r"(start|next|back|submit|change-(0|[1-9][0-9]{0,2}))", re.ASCII)
 REVIEW = "review"
 
 
@@ -55,16 +56,13 @@ def check_fields(pulse: Pulse, form: MultiDict[str, str]) -> None:
 
 def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
     """Read the pressed button and current step, refusing anything the pages never send."""
-    match = NAV.match(form.get("nav", ""))
+    match = NAV.fullmatch(form.get("nav", ""))
     if match is None:
         raise BadRequest("That button is not part of this pulse.")
     last = len(pulse.items) - 1
     raw_step = form.get("step", "0")
-    if raw_step == REVIEW:
-        step = last + 1
-    elif raw_step.isdigit() and int(raw_step) <= last:
-        step = int(raw_step)
-    else:
+    step = last + 1 if raw_step == REVIEW else parse_int(raw_step, 0, last)
+    if step is None:
         raise BadRequest("That question is not part of this pulse.")
     target = int(match.group(2)) if match.group(2) else None
     if target is not None and target > last:

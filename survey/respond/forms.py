@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 
 from survey.formtext import AppForm
 from survey.models import Kind
+from survey.numbers import coerce_id, coerce_int
 from survey.services import tokens
 from survey.services.pulses import Item, Pulse
 
@@ -61,22 +62,22 @@ def build_field(item: Item, text_max: int) -> Field:
     """Return the WTForms field for one question."""
     required = [InputRequired(REQUIRED_MESSAGE[item.kind])] if item.required else [Optional()]
     if item.kind is Kind.SCALE5:
-        return RadioField(item.text, choices=AGREEMENT, coerce=int, validators=required)
+        return RadioField(item.text, choices=AGREEMENT, coerce=coerce_int, validators=required)
     if item.kind is Kind.SCALE11:
         return RadioField(
             item.text,
             choices=[SelectChoice(n, str(n)) for n in range(11)],
-            coerce=int,
+            coerce=coerce_int,
             validators=required,
         )
     choices = [SelectChoice(c.id, c.label) for c in item.choices]
     if item.kind is Kind.SINGLE:
-        return RadioField(item.text, choices=choices, coerce=int, validators=required)
+        return RadioField(item.text, choices=choices, coerce=coerce_id, validators=required)
     if item.kind is Kind.MULTI:
         return SelectMultipleField(
             item.text,
             choices=choices,
-            coerce=int,
+            coerce=coerce_id,
             validators=[*required, no_duplicates, exclusive_choice(item)],
         )
     return TextAreaField(

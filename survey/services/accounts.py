@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import User
+from survey.numbers import parse_id
 from survey.services import units
 
 # Checked when no account matches, so a wrong e-mail takes as long as a wrong password.
@@ -30,9 +31,10 @@ def authenticate(email: str, password: str) -> User | None:
 def load_session_user(identity: str) -> User | None:
     """Return the user a session cookie names, if that session has not been ended."""
     user_id, _, token = identity.partition(":")
-    if not user_id.isdigit() or not token:
+    number = parse_id(user_id)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -239,13 +239,21 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         if scope.unit is not None:
             query = query.where(Response.unit_id.in_(subtree))
         ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
-        last, start = None, ""
+        last, start, prefix = None, "", None
         for rows in driver_rows(query, STREAM_ROWS):
             out: list[str] = []
             for response_id, unit_id, version, value, option, text in rows:
                 if response_id != last:
-                    digest = hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8)
-                    last, start = response_id, prefixes[unit_id] + digest.hexdigest()
+                    last, prefix = response_id, prefixes.get(unit_id)
+                    if prefix is not None:
+                        digest = hashlib.blake2b(
+                            response_id.to_bytes(8, "big"), key=key, digest_size=8
+                        )
+                        start = prefix + digest.hexdigest()
+                if prefix is None:
+                    # A unit outside the wave's launch snapshot has no place in its tree, so
+                    # neither a path nor an anonymity group: its answers are not exported.
+                    continue
                 if text is None:
                     end = ends.get((version, value, option))
                     if end is None:

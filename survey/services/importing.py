@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from survey import bank
 from survey.database import insert_rows, new_ids, references_known, write_transaction
-from survey.exports import original_text
+from survey.exports import NUL_IN_CELL, original_text, unreadable
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -42,6 +42,7 @@ from survey.models import (
     Wave,
     utcnow,
 )
+from survey.numbers import YEARS, in_window, parse_date, parse_int
 from survey.services import questions, tallies, units, waves
 from survey.services.exporting import RESPONSE_COLUMNS
 
@@ -50,6 +51,9 @@ CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 SCALES = {Kind.SCALE5: (1, 5), Kind.SCALE11: (0, 10)}
 KINDS = {kind.value for kind in Kind}
 MAX_LISTED = 200  # problems listed; the count says how many there were in all
+# Questions numbered below this are marked in a response's word of bits; the rare file with more
+# marks the rest in a set of (response, question) pairs, so memory stays linear in the rows.
+WORD_BITS = 63
 # Columns written by the driver's bulk path; a date goes as ISO text, which both backends read.
 RESPONSE_FIELDS = (
     "id",
@@ -86,7 +90,7 @@ class QuestionSeen:
     dimension: str
     kind: Kind
     line: int
-    bit: int  # marks the question in a response's answered set
+    index: int  # numbers the question, to mark it answered in a response
     options: list[str] = field(default_factory=list)
 
 
@@ -152,7 +156,7 @@ def _rows(binary: IO[bytes], problem: Callable[[int, str], None]) -> Iterator[tu
             else:
                 problem(reader.line_num, f"has {len(cells)} cells, the header has {width}")
     except csv.Error as error:
-        raise BadFile(f"line {reader.line_num or 1} is not valid CSV: {error}") from error
+        raise BadFile(f"line {reader.line_num or 1}: {unreadable(error)}") from error
     except UnicodeDecodeError as error:
         raise BadFile(
             f"{_where_not_utf8(binary)}: save the file as CSV UTF-8 and try again"
@@ -161,12 +165,9 @@ def _rows(binary: IO[bytes], problem: Callable[[int, str], None]) -> Iterator[tu
         text.detach()  # the caller closes the file
 
 
-def _date(value: str) -> date | None:
-    """Return an ISO 8601 date, or None."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+def _has_nul(*cells: str) -> bool:
+    """Return whether any of the cells holds a NUL character."""
+    return any("\x00" in cell for cell in cells)
 
 
 def nonce(wave: str, unit_path: str, response_id: str) -> str:
@@ -225,7 +226,9 @@ class Checker:
         self.report = report
         self.plan = Plan()
         self.responses: dict[tuple, int] = {}  # (wave, unit path, response_id) -> its number
-        self.answered: list[int] = []  # by response number: the questions answered, a bit each
+        # By response number: the questions below WORD_BITS it answers, a bit each.
+        self.answered = array("q")
+        self.answered_more: set[int] = set()  # (response number << 32) | question index
         self.max_text = current_app.config["TEXT_ANSWER_MAX_CHARS"]
         self.existing = self._existing_versions()
         self._waves: dict[tuple[str, ...], tuple[str, Errors]] = {}
@@ -275,8 +278,10 @@ class Checker:
         for error in errors:
             problem(line, error)
         response_id = cells[RESPONSE].strip()
-        if not response_id:
-            problem(line, "response_id is empty")
+        if not response_id or "\x00" in response_id:
+            problem(
+                line, "response_id is empty" if not response_id else f"response_id: {NUL_IN_CELL}"
+            )
             return
         key = (wave, path, response_id)
         number = self.responses.get(key)
@@ -284,22 +289,37 @@ class Checker:
             number = self.responses[key] = len(self.answered)
             self.answered.append(0)
             self.plan.responses.append(key)
-        bit = question.seen.bit
-        if self.answered[number] & bit and question.kind is not Kind.MULTI:
+        if self._answered_before(number, question.seen.index) and question.kind is not Kind.MULTI:
             problem(line, f"response {response_id} answers {question.key[0]} twice")
-        self.answered[number] |= bit
         self.plan.answer_responses.append(number)
         self.plan.answer_choices.append(choice)
+
+    def _answered_before(self, number: int, index: int) -> bool:
+        """Mark question `index` answered in response `number`; return whether it already was."""
+        if index < WORD_BITS:
+            bit = 1 << index
+            before = bool(self.answered[number] & bit)
+            self.answered[number] |= bit
+            return before
+        pair = (number << 32) | index
+        before = pair in self.answered_more
+        self.answered_more.add(pair)
+        return before
 
     def _wave(self, line: int, cells: tuple[str, ...]) -> tuple[str, Errors]:
         """Check a wave's name and dates, against the wave's first line too."""
         name = original_text(cells[0]).strip()
-        start, end = _date(cells[1].strip()), _date(cells[2].strip())
+        start, end = parse_date(cells[1].strip()), parse_date(cells[2].strip())
         errors = []
-        if not name or len(name) > 80:
+        if _has_nul(name):
+            errors.append(f"wave: {NUL_IN_CELL}")
+            name = ""
+        elif not name or len(name) > 80:
             errors.append("wave must be a name of 1 to 80 characters")
         if start is None or end is None:
             errors.append("wave_start and wave_end must be dates like 2026-03-31")
+        elif not (in_window(start) and in_window(end)):
+            errors.append(f"wave_start and wave_end must be dates in the years {YEARS}")
         elif end < start:
             errors.append("wave_end is before wave_start")
         elif name:
@@ -313,9 +333,13 @@ class Checker:
     def _unit(self, cell: str) -> tuple[str | None, Errors]:
         """Check a unit path."""
         parts = [p.strip() for p in original_text(cell).split(units.SEPARATOR.strip())]
-        if not all(parts) or any(len(p) > units.NAME_MAX for p in parts):
+        if _has_nul(cell):
+            verdict = (None, (f"unit_path: {NUL_IN_CELL}",))
+        elif not all(parts) or any(len(p) > units.NAME_MAX for p in parts):
             named = f"each 1 to {units.NAME_MAX} characters"
             verdict = (None, (f'unit_path must name units joined by " > ", {named}',))
+        elif len(parts) > units.MAX_LEVELS:
+            verdict = (None, (f"unit_path has {len(parts)} levels; {units.TOO_DEEP.lower()}",))
         else:
             verdict = (units.SEPARATOR.join(parts), ())
             self.plan.units.add(verdict[0])
@@ -332,20 +356,23 @@ class Checker:
         self, line: int, code: str, version: str, text: str, dimension: str, kind_text: str
     ) -> _QuestionCheck:
         code, version, kind_text = code.strip(), version.strip(), kind_text.strip()
+        if _has_nul(text, dimension):
+            return _QuestionCheck((f"question_text or dimension: {NUL_IN_CELL}",))
         if not CODE.fullmatch(code):
             return _QuestionCheck(("question_code must be lower-case letters, digits and _",))
-        if not version.isdigit() or int(version) < 1:
+        number = parse_int(version, 1)
+        if number is None:
             return _QuestionCheck(("question_version must be a whole number from 1",))
         if kind_text not in KINDS:
             return _QuestionCheck(
-                (f"unknown kind {kind_text!r}: use scale5, scale11, single, multi or text",)
+                (f"unknown kind {kind_text[:20]!r}: use scale5, scale11, single, multi or text",)
             )
-        key, kind = (code, int(version)), Kind(kind_text)
+        key, kind = (code, number), Kind(kind_text)
         text, dimension = original_text(text).strip(), original_text(dimension).strip()
         seen = self.plan.questions.get(key)
         if seen is None:
-            bit = 1 << len(self.plan.questions)
-            seen = self.plan.questions[key] = QuestionSeen(text, dimension, kind, line, bit=bit)
+            index = len(self.plan.questions)
+            seen = self.plan.questions[key] = QuestionSeen(text, dimension, kind, line, index)
         if (seen.text, seen.dimension, seen.kind) != (text, dimension, kind):
             differs = f"question {code} version {key[1]} differs from line {seen.line}"
             return _QuestionCheck((differs,))
@@ -361,7 +388,7 @@ class Checker:
         _, value, option, text = cells
         value, option = value.strip(), option.strip()
         errors = self._choice_errors(question, value, option, text)
-        scale = int(value) if value and not errors else None
+        scale = parse_int(value) if value and not errors else None
         self.plan.choices.append((question.key, scale, option or None))
         self._choices[cells] = verdict = (errors, len(self.plan.choices) - 1)
         return verdict
@@ -371,7 +398,7 @@ class Checker:
         kind = question.kind
         if kind in SCALES:
             low, high = SCALES[kind]
-            if option or text or not value.lstrip("-").isdigit() or not low <= int(value) <= high:
+            if option or text or parse_int(value, low, high) is None:
                 return (f"a {kind.value} answer is a whole number from {low} to {high}",)
             return ()
         if value or text or not CODE.fullmatch(option):
@@ -391,6 +418,8 @@ class Checker:
         number = ~len(self.plan.texts)
         if value.strip() or option.strip() or not text.strip():
             return ("a text answer has text and no value or option",), number
+        if _has_nul(text):
+            return (f"text: {NUL_IN_CELL}",), number
         if len(text) > self.max_text:
             return (f"text is longer than {self.max_text} characters",), number
         self.plan.texts.append((question, text))

@@ -205,7 +205,6 @@ def preview(survey_id: int) -> Pulse:
         wave_name=f"Preview of {survey.name}",
         survey_id=survey.id,
         opens_at=survey.created_at,
-        closes_at=survey.created_at,
         definition_id=None,
         definition_text=definition.text if definition else "",
         items=build_pulse_items(survey),

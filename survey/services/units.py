@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
+from survey.exports import NUL_IN_CELL, unreadable
 from survey.extensions import db
 from survey.models import Unit, User
+from survey.numbers import parse_int
 from survey.services import audit
 from survey.services.problems import Invalid, NotFound
 
 SEPARATOR = " > "
 NAME_MAX = 120
+# Directorate > service > team is three; twelve leaves room for any real organisation and keeps
+# paths, pages and the anonymity roll-ups small however a file is written.
+MAX_LEVELS = 12
+TOO_DEEP = f"Units can be at most {MAX_LEVELS} levels deep"
 IMPORT_COLUMNS = ("unit_path", "headcount")
+HEADCOUNT_MAX = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,11 @@ def ensure_paths(session: Session, paths: Iterable[str]) -> dict[str, Unit]:
     known = {(unit.parent_id, unit.name): unit for unit in session.scalars(select(Unit))}
     found: dict[str, Unit] = {}
     for path in paths:
+        names = [name.strip() for name in path.split(SEPARATOR)]
+        if len(names) > MAX_LEVELS:
+            raise Invalid("unit_path", f"{TOO_DEEP}: {path[:200]} has {len(names)}")
         parent: Unit | None = None
-        for name in (name.strip() for name in path.split(SEPARATOR)):
+        for name in names:
             unit = known.get((parent.id if parent else None, name))
             if unit is None:
                 unit = Unit(name=name, parent=parent, headcount=0)
@@ -74,24 +84,21 @@ def path_of(unit: Unit) -> str:
 
 
 def tree() -> list[UnitRow]:
-    """Return every unit, depth first, children in name order."""
+    """Return every unit, depth first, children in name order (walked without recursion)."""
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
     rows: list[UnitRow] = []
-
-    def walk(parent: int | None, depth: int, prefix: str) -> None:
-        for unit in children.get(parent, []):
-            path = prefix + unit.name
-            rows.append(
-                UnitRow(
-                    unit.id, unit.name, path, depth, unit.headcount, unit.retired, unit.parent_id
-                )
-            )
-            walk(unit.id, depth + 1, path + SEPARATOR)
-
-    walk(None, 0, "")
+    stack = [(unit, 0, "") for unit in reversed(children.get(None, []))]
+    while stack:
+        unit, depth, prefix = stack.pop()
+        path = prefix + unit.name
+        rows.append(
+            UnitRow(unit.id, unit.name, path, depth, unit.headcount, unit.retired, unit.parent_id)
+        )
+        below = reversed(children.get(unit.id, []))
+        stack.extend((child, depth + 1, path + SEPARATOR) for child in below)
     return rows
 
 
@@ -127,15 +134,34 @@ def _check_name(session: Session, name: str, parent_id: int | None, unit_id: int
     return name
 
 
+def _levels(session: Session, unit_id: int | None) -> int:
+    """Return how many levels a unit and the units below it span (1 for a new unit)."""
+    if unit_id is None:
+        return 1
+    children: dict[int | None, list[int]] = {}
+    for child, parent in session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent, []).append(child)
+    levels, layer = 0, [unit_id]
+    while layer and levels <= MAX_LEVELS:  # a deeper legacy tree is refused the same
+        levels += 1
+        layer = [child for node in layer for child in children.get(node, [])]
+    return levels
+
+
 def _check_parent(session: Session, parent_id: int | None, unit_id: int | None) -> None:
-    """Raise Invalid if the parent does not exist or would put a unit inside itself."""
+    """Raise Invalid if the parent does not exist, would put a unit inside itself, or would make
+    the tree deeper than MAX_LEVELS."""
     node = session.get(Unit, parent_id) if parent_id is not None else None
     if parent_id is not None and node is None:
         raise Invalid("parent_id", "Choose a unit from the list")
+    depth = 0  # levels above the unit once it is under `parent_id`
     while node is not None:
         if node.id == unit_id:
             raise Invalid("parent_id", "A unit cannot move inside itself or one of its teams")
+        depth += 1
         node = node.parent
+    if depth + _levels(session, unit_id) > MAX_LEVELS:
+        raise Invalid("parent_id", f"{TOO_DEEP}: choose a unit higher up the tree")
 
 
 def add(actor: User, name: str, parent_id: int | None, headcount: int) -> int:
@@ -192,33 +218,57 @@ class ImportRow:
     headcount: int
 
 
+def _import_problem(path: str, count: str, seen: set[str]) -> str | None:
+    """Return what is wrong with one line of a unit import (its cells cleaned), or None."""
+    levels = path.split(SEPARATOR)
+    if not path.replace(SEPARATOR, "").strip() or any(not p for p in levels):
+        return "unit_path is empty or has an empty level"
+    if any(len(p) > NAME_MAX for p in levels):
+        return f"a unit name is longer than {NAME_MAX} characters"
+    if len(levels) > MAX_LEVELS:
+        return f"unit_path has {len(levels)} levels; {TOO_DEEP.lower()}"
+    if path.lower() in seen:
+        return f"{path} appears more than once"
+    if parse_int(count, 0, HEADCOUNT_MAX) is None:
+        return f"headcount must be a whole number from 0 to {HEADCOUNT_MAX:,}, not “{count[:20]}”"
+    return None
+
+
+def _records(text: str, problems: list[str]) -> Iterator[tuple[int, dict]]:
+    """Yield (line, record) from unit CSV text; a line that is not CSV ends it with a problem."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            problems.append(
+                f"Line 1: the header must have the columns {', '.join(IMPORT_COLUMNS)} "
+                f"(missing {', '.join(missing)})"
+            )
+            return
+        for record in reader:
+            yield reader.line_num, record
+    except csv.Error as error:
+        problems.append(f"Line {reader.reader.line_num or 1}: {unreadable(error)}")
+
+
 def parse_import(data: bytes) -> tuple[list[ImportRow], list[str]]:
     """Read a unit CSV; return its rows and every problem found, each with its line number."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], ["The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [
-            f"Line 1: the header must have the columns {', '.join(IMPORT_COLUMNS)} "
-            f"(missing {', '.join(missing)})"
-        ]
-    rows, problems, seen = [], [], set()
-    for line, record in enumerate(reader, start=2):
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return [], [f"Line {line}: {NUL_IN_CELL}"]
+    rows: list[ImportRow] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for line, record in _records(text, problems):
         path = SEPARATOR.join(" ".join(p.split()) for p in (record["unit_path"] or "").split(">"))
         count = (record["headcount"] or "").strip()
-        if not path.replace(SEPARATOR, "").strip() or any(not p for p in path.split(SEPARATOR)):
-            problems.append(f"Line {line}: unit_path is empty or has an empty level")
-        elif any(len(p) > NAME_MAX for p in path.split(SEPARATOR)):
-            problems.append(f"Line {line}: a unit name is longer than {NAME_MAX} characters")
-        elif path.lower() in seen:
-            problems.append(f"Line {line}: {path} appears more than once")
-        elif not count.isdigit() or int(count) > 1_000_000:
-            problems.append(
-                f"Line {line}: headcount must be a whole number from 0, not “{count[:20]}”"
-            )
+        problem = _import_problem(path, count, seen)
+        if problem:
+            problems.append(f"Line {line}: {problem}")
         else:
             seen.add(path.lower())
             rows.append(ImportRow(line, path, int(count)))
