@@ -55,6 +55,13 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def no_store(response: Response) -> Response:
+    """Keep a page out of caches and the back-forward history (HR pages, and pulse pages that
+    hold someone's answers on a shared device)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the response hooks on the app."""
     app.after_request(add_security_headers)
