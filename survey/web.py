@@ -77,6 +77,13 @@ def staff_link(prefix: str, token: str) -> str:
     return base + url_for("respond.pulse", prefix=prefix, token=token, _external=False)
 
 
+def no_store(response: Response) -> Response:
+    """Keep a page out of caches and the back-forward history (HR pages, and pulse pages that
+    hold someone's answers on a shared device)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the response hooks and the template helpers on the app."""
     app.after_request(add_security_headers)

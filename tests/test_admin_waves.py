@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from survey.database import write_transaction
 from survey.extensions import db
@@ -94,10 +94,16 @@ def test_launch_locks_threshold_and_snapshots_the_audience(
             select(WaveUnit.path, WaveUnit.headcount).where(WaveUnit.wave_id == wave_id)
         ).all()
         assert ("Test Council > Operations > Team A", 40) in audience
-        links = db.session.scalar(
-            select(func.count()).select_from(TeamLink).where(TeamLink.wave_id == wave_id)
-        )
-        assert links == len(audience)
+        linked = db.session.scalars(
+            select(WaveUnit.path)
+            .join(
+                TeamLink,
+                (TeamLink.wave_id == WaveUnit.wave_id) & (TeamLink.unit_id == WaveUnit.unit_id),
+            )
+            .where(WaveUnit.wave_id == wave_id)
+        ).all()
+        # Only units with a recorded headcount get a team link: others cannot be judged.
+        assert sorted(linked) == [path for path, count in sorted(audience) if count > 0]
         # Later changes to the tree do not touch the launched wave's snapshot.
         with write_transaction() as session:
             session.scalars(select(Unit).where(Unit.name == "Team A")).one().headcount = 99

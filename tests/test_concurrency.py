@@ -41,7 +41,9 @@ def test_one_invitation_in_many_tabs_at_once_stores_one(app: Flask, org: Org) ->
 def test_double_click_with_one_nonce_stores_one(app: Flask, org: Org) -> None:
     statuses = race(app, f"/t/{org.team_token}", org, shared_nonce=True)
     assert response_count(app) == 1
-    assert set(statuses) == {303}
+    # Clicks that land after the first reply set its cookie meet "already answered here".
+    assert 303 in statuses
+    assert set(statuses) <= {303, 409}
 
 
 def test_many_people_at_once_all_stored(app: Flask, org: Org) -> None:

@@ -45,7 +45,7 @@ def previous_wave(app: Flask, org: Org, team_a: int, team_b: int) -> None:
         knowledge = next(i for i in pulse.items if i.code == "knowledge")
         for unit_id, count in ((org.unit_id, team_a), (b_id, team_b)):
             for n in range(count):
-                link = Link(TEAM, "x", before_id, unit_id, "")
+                link = Link(TEAM, "x", before_id, unit_id, "", utcnow())
                 answer = {knowledge.id: 4 if n % 2 == 0 else 2}
                 submissions.submit(
                     link, pulse, answer, f"{unit_id:02d}{n:020d}", now - timedelta(days=20)

@@ -169,6 +169,8 @@ def test_same_nonce_twice_stores_once(app: Flask, client: FlaskClient, org: Org)
     person.open()
     answers = good_answers(org)
     first = person.submit(answers)
+    # A retry whose first reply (and so its answered-here cookie) never arrived.
+    client.delete_cookie("pulse_answered", path=team_url(org))
     again = person.submit(answers)
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"].endswith("/thanks?again=1")

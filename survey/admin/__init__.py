@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
 from survey.access import requires
 from survey.models import Role
+from survey.web import no_store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,11 +17,7 @@ def admins_only() -> None:
     """Every admin route is for admins; the decorator answers everyone else."""
 
 
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Keep HR pages out of caches and the browser's back-forward history."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 from survey.admin import (  # noqa: E402, F401  (routes register themselves on bp)

@@ -166,6 +166,7 @@ class WaveForm(AppForm):
             SelectChoice("quarterly", "Quarterly"),
         ],
     )
+    invitations_only = BooleanField("Invitations only for small units")
 
 
 class InvitationForm(AppForm):

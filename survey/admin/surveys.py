@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
 from survey.admin.forms import AddItemForm, SurveyForm
+from survey.models import utcnow
 from survey.numbers import parse_int
 from survey.respond import flow
 from survey.respond.forms import build_form_class
@@ -114,7 +115,7 @@ def survey_preview(survey_id: int) -> object:
     """Run the staff card flow on this survey; the last step says nothing was stored."""
     _survey(survey_id)
     pulse = surveys.preview(survey_id)
-    link = Link("preview", "", 0, 0, "Preview")
+    link = Link("preview", "", 0, 0, "Preview", utcnow())
     form = build_form_class(pulse)()
     action = url_for("admin.survey_preview", survey_id=survey_id)
     context = {"link": link, "pulse": pulse, "form": form, "action": action, "preview": True}

@@ -6,11 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from survey import devices
 from survey.admin import bp
 from survey.admin.forms import EVERYONE, InvitationForm, WaveForm, unit_choices
 from survey.exports import download, filename, rows_to_csv
 from survey.models import Wave, utcnow
-from survey.services import surveys, units, waves
+from survey.services import participation, surveys, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import changed, staff_link
 
@@ -38,12 +39,13 @@ def _draft(form: WaveForm) -> waves.WaveDraft:
         form.closes_at.data,
         form.cadence.data or "",
         form.audience_unit_id.data,
+        form.invitations_only.data,
     )
 
 
 def _invite_form(wave: Wave) -> InvitationForm:
     form = InvitationForm()
-    form.unit_id.choices = [SelectChoice(row.unit_id, row.path) for row in waves.links(wave.id)]
+    form.unit_id.choices = [SelectChoice(row.unit_id, row.path) for row in waves.links(wave)]
     return form
 
 
@@ -54,20 +56,17 @@ def _detail(
     status: int = 200,
     invite_form: InvitationForm | None = None,
 ) -> tuple[str, int]:
-    """Render the wave page with its forms, links and counts."""
-    issued, used = waves.invitation_totals(wave.id)
-    responses = waves.released_responses(wave)
+    """Render the wave page with its forms, links and participation (through insights)."""
+    now = utcnow()
     page = render_template(
         "admin/wave.html",
         wave=wave,
         form=form,
         problem=problem,
-        status=waves.status(wave, utcnow()),
-        links=waves.links(wave.id),
+        status=waves.status(wave, now),
+        links=waves.links(wave) if wave.launched_at else [],
         invite_form=invite_form or _invite_form(wave),
-        issued=issued,
-        used=used,
-        responses=responses,
+        participation=participation.of_wave(wave, current_user, now) if wave.launched_at else None,
         survey=surveys.get(wave.survey_id),
     )
     return page, status
@@ -122,7 +121,7 @@ def wave(wave_id: int) -> object:
 @bp.post("/waves/<id:wave_id>/team-links/<id:unit_id>")
 def team_link(wave_id: int, unit_id: int) -> object:
     """Switch a unit's open team link on or off."""
-    _wave(wave_id)
+    wave, now = _wave(wave_id), utcnow()
     try:
         row = waves.set_team_link(current_user, wave_id, unit_id, request.form.get("active") == "1")
     except NotFound:
@@ -130,9 +129,35 @@ def team_link(wave_id: int, unit_id: int) -> object:
     return changed(
         "admin/_team_link_row.html",
         url_for("admin.wave", wave_id=wave_id),
-        wave_id=wave_id,
+        wave=wave,
         row=row,
+        status=waves.status(wave, now),
+        participation=participation.of_wave(wave, current_user, now),
     )
+
+
+@bp.post("/waves/<id:wave_id>/team-links/<id:unit_id>/kiosk")
+def kiosk(wave_id: int, unit_id: int) -> object:
+    """Set up this browser as a kiosk for a unit's team link, or stop it being one."""
+    wave = _wave(wave_id)
+    on = request.form.get("kiosk") == "1"
+    try:
+        link = waves.kiosk(current_user, wave_id, unit_id, on, utcnow())
+    except NotFound:
+        abort(404)
+    except Invalid as problem:
+        return _detail(wave, _form(wave), problem=problem.message, status=422)
+    response = redirect(url_for("admin.wave", wave_id=wave_id), 303)
+    if on:
+        devices.start_kiosk(response, wave_id, unit_id, link.token, link.closes_at)
+        flash(
+            f"This device is now a kiosk for {link.path}: it takes one response after another "
+            "and clears itself after each. Sign out, then open the team link on it."
+        )
+    else:
+        devices.stop_kiosk(response, link.token)
+        flash(f"This device is no longer a kiosk for {link.path}.")
+    return response
 
 
 @bp.post("/waves/<id:wave_id>/invitations")

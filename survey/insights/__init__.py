@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
 from survey.access import requires
 from survey.models import Role
+from survey.web import no_store
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 
@@ -16,11 +17,7 @@ def signed_in_only() -> None:
     """Every insights route needs a signed-in user; scope is applied in the service."""
 
 
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Keep results out of caches and the browser's back-forward history."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 from survey.insights import routes  # noqa: E402, F401  (routes register themselves on bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
+from survey import devices
 from survey.models import utcnow
 from survey.respond import bp, flow, forms
 from survey.services import landing, pulses, submissions, tokens
@@ -11,15 +12,25 @@ from survey.services.pulses import INVITATION, TEAM, Link, LinkProblem, Pulse
 from survey.web import see_other, wants_fragment
 
 KINDS = {"i": INVITATION, "t": TEAM}
+# How long a kiosk shows its thank-you page before going back to the start for the next person.
+KIOSK_RESTART_SECONDS = 20
+
+
+def _problem(problem: LinkProblem) -> tuple[str, int]:
+    """Return the page that explains why a link cannot take answers, with its status."""
+    return render_template("respond/link_problem.html", problem=problem), problem.status
 
 
 def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | tuple[str, int]:
     """Return the link and pulse for a URL, or the rendered page explaining why there are none."""
     try:
-        return pulses.resolve(KINDS[prefix], token, utcnow())
+        link, pulse = pulses.resolve(KINDS[prefix], token, utcnow())
     except LinkProblem as problem:
-        page = render_template("respond/link_problem.html", problem=problem)
-        return page, problem.status
+        return _problem(problem)
+    if devices.answered_here(link):
+        # One response per browser through a team link, so nobody pads a small team alone.
+        return _problem(LinkProblem(409, "answered_here"))
+    return link, pulse
 
 
 def _screen(
@@ -56,10 +67,11 @@ def pulse(prefix: str, token: str) -> object:
         return _screen(prefix, link, pulse, form, screen, template), screen.status
     outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
-        problem = LinkProblem(410, "closed", link.closes_at)
-        return render_template("respond/link_problem.html", problem=problem), 410
+        return _problem(LinkProblem(410, "closed", link.closes_at))
     again = {"again": "1"} if outcome is submissions.Outcome.DUPLICATE else {}
-    return see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))
+    response = see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))
+    devices.remember_answer(response, link, link.closes_at)
+    return response
 
 
 @bp.get("/<any(i, t):prefix>/<token>/thanks")
@@ -68,16 +80,20 @@ def thanks(prefix: str, token: str) -> object:
     try:
         answered = pulses.resolve_answered(KINDS[prefix], token)
     except LinkProblem as problem:
-        return render_template("respond/link_problem.html", problem=problem), problem.status
+        return _problem(problem)
     if answered is None:
         # An unused invitation has nothing to thank anyone for yet.
         return redirect(url_for("respond.pulse", prefix=prefix, token=token))
     link, pulse = answered
+    # A kiosk's thank-you page holds nothing of this person's and hands over to the next one.
+    kiosk = devices.on_kiosk(link)
     return render_template(
         "respond/thanks.html",
         pulse=pulse,
         recap=landing.recap(link, pulse),
         again=request.args.get("again") == "1",
+        restart=url_for("respond.pulse", prefix=prefix, token=token) if kiosk else None,
+        restart_after=KIOSK_RESTART_SECONDS,
     )
 
 

@@ -66,7 +66,7 @@ class Link:
     unit_id: int
     unit_name: str
     # Read with the link on every request, never cached: "Close now" moves it.
-    closes_at: datetime | None = None
+    closes_at: datetime
 
 
 class LinkProblem(Exception):

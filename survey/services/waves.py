@@ -11,10 +11,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.aggregation import released_count
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Invitation, Response, Survey, TeamLink, Unit, User, Wave, WaveUnit
+from survey.models import Invitation, Survey, TeamLink, Unit, User, Wave, WaveUnit
 from survey.services import audit, names, questions, tokens, units
 from survey.services.problems import Conflict, Invalid, NotFound
 
@@ -81,6 +80,7 @@ class WaveDraft:
     closes_at: datetime
     cadence: str = ""
     audience_unit_id: int | None = None
+    invitations_only: bool = False
 
 
 def _check(session: Session, draft: WaveDraft, wave_id: int | None) -> str:
@@ -141,6 +141,7 @@ def create(actor: User, draft: WaveDraft) -> int:
             draft.cadence,
         )
         wave.audience_unit_id = draft.audience_unit_id
+        wave.invitations_only = draft.invitations_only
         audit.record(session, actor, "wave.add", f"{name}: {draft.opens_at} to {draft.closes_at}")
         return wave.id
 
@@ -174,8 +175,21 @@ def update(actor: User, wave_id: int, row_version: str, draft: WaveDraft, now: d
                 draft = replace(draft, opens_at=wave.opens_at)
             if _minute(draft.closes_at) == _minute(wave.closes_at):
                 draft = replace(draft, closes_at=wave.closes_at)
-            fixed = (wave.name, wave.survey_id, wave.opens_at, wave.audience_unit_id)
-            if (name, draft.survey_id, draft.opens_at, draft.audience_unit_id) != fixed:
+            fixed = (
+                wave.name,
+                wave.survey_id,
+                wave.opens_at,
+                wave.audience_unit_id,
+                wave.invitations_only,
+            )
+            asked = (
+                name,
+                draft.survey_id,
+                draft.opens_at,
+                draft.audience_unit_id,
+                draft.invitations_only,
+            )
+            if asked != fixed:
                 raise Invalid(
                     "", "This wave has been launched: only its closing time and repeat can change"
                 )
@@ -194,6 +208,7 @@ def update(actor: User, wave_id: int, row_version: str, draft: WaveDraft, now: d
         wave.name, wave.survey_id, wave.opens_at = name, draft.survey_id, draft.opens_at
         wave.closes_at, wave.cadence = draft.closes_at, draft.cadence
         wave.audience_unit_id = draft.audience_unit_id
+        wave.invitations_only = draft.invitations_only
         audit.record(
             session,
             actor,
@@ -221,8 +236,26 @@ def _audience(session: Session, wave: Wave) -> list[Unit]:
     return [unit for unit in active if inside(unit)]
 
 
+NO_HEADCOUNT = "no_headcount"
+INVITATIONS_ONLY = "invitations_only"
+
+
+def no_team_link(headcount: int, threshold: int, invitations_only: bool) -> str | None:
+    """Return why a unit gets no open team link in a wave, or None if it gets one.
+
+    Padding is caught by comparing a unit's responses with its headcount, so a unit with no
+    recorded headcount cannot be judged and gets none; an invitations-only wave keeps units
+    smaller than twice the threshold to single-use links, where nobody can add dummy answers.
+    """
+    if headcount <= 0:
+        return NO_HEADCOUNT
+    if invitations_only and headcount < 2 * threshold:
+        return INVITATIONS_ONLY
+    return None
+
+
 def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
-    """Lock thresholds and definition, snapshot the audience, and open a link per unit."""
+    """Lock thresholds and definition, snapshot the audience, and open team links where allowed."""
     wave.launched_at = now
     wave.definition = questions.current_definition(session)
     config = current_app.config
@@ -247,10 +280,16 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
             for unit in asked
         ],
     )
-    session.execute(
-        insert(TeamLink),
-        [{"wave_id": wave.id, "unit_id": unit.id, "token": tokens.new_token()} for unit in asked],
-    )
+    threshold, only = wave.anonymity_threshold, wave.invitations_only
+    linked = [unit for unit in asked if no_team_link(unit.headcount, threshold, only) is None]
+    if linked:
+        session.execute(
+            insert(TeamLink),
+            [
+                {"wave_id": wave.id, "unit_id": unit.id, "token": tokens.new_token()}
+                for unit in linked
+            ],
+        )
 
 
 def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
@@ -341,52 +380,46 @@ def tick(now: datetime) -> list[str]:
 
 @dataclass(frozen=True)
 class LinkRow:
-    """A unit's team link in a wave, and how many invitations it has."""
+    """A unit of a launched wave: its team link (if it has one, or why not) and invitations."""
 
     unit_id: int
     path: str
-    token: str
+    token: str | None
     active: bool
     invitations: int
+    no_link: str | None = None
 
 
-def links(wave_id: int) -> list[LinkRow]:
-    """Return the team link and invitation count of every unit in a launched wave."""
+def links(wave: Wave) -> list[LinkRow]:
+    """Return every unit of a launched wave with its team link and how many invitations it has."""
     invited = dict(
         db.session.execute(
             select(Invitation.unit_id, func.count())
-            .where(Invitation.wave_id == wave_id)
+            .where(Invitation.wave_id == wave.id)
             .group_by(Invitation.unit_id)
         ).all()
     )
     rows = db.session.execute(
-        select(WaveUnit.unit_id, WaveUnit.path, TeamLink.token, TeamLink.active)
-        .join(
+        select(WaveUnit.unit_id, WaveUnit.path, WaveUnit.headcount, TeamLink.token, TeamLink.active)
+        .outerjoin(
             TeamLink,
             (TeamLink.wave_id == WaveUnit.wave_id) & (TeamLink.unit_id == WaveUnit.unit_id),
         )
-        .where(WaveUnit.wave_id == wave_id)
+        .where(WaveUnit.wave_id == wave.id)
         .order_by(WaveUnit.path)
     ).all()
-    return [LinkRow(r.unit_id, r.path, r.token, r.active, invited.get(r.unit_id, 0)) for r in rows]
-
-
-def invitation_totals(wave_id: int) -> tuple[int, int]:
-    """Return how many single-use links a wave has, and how many have been used."""
-    issued, used = db.session.execute(
-        select(func.count(), func.count().filter(Invitation.used)).where(
-            Invitation.wave_id == wave_id
+    threshold, only = wave.anonymity_threshold, wave.invitations_only
+    return [
+        LinkRow(
+            r.unit_id,
+            r.path,
+            r.token,
+            bool(r.active),
+            invited.get(r.unit_id, 0),
+            None if r.token else no_team_link(r.headcount, threshold, only),
         )
-    ).one()
-    return issued, used
-
-
-def released_responses(wave: Wave) -> int | None:
-    """Return how many responses a wave has, or None while that is under its threshold."""
-    total = db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
-    )
-    return released_count(total or 0, wave.anonymity_threshold)
+        for r in rows
+    ]
 
 
 def set_team_link(actor: User, wave_id: int, unit_id: int, active: bool) -> LinkRow:
@@ -402,15 +435,20 @@ def set_team_link(actor: User, wave_id: int, unit_id: int, active: bool) -> Link
             select(WaveUnit.path).where(WaveUnit.wave_id == wave_id, WaveUnit.unit_id == unit_id)
         )
         audit.record(session, actor, "link.team", f"{path}: team link {'on' if active else 'off'}")
-    return next(row for row in links(wave_id) if row.unit_id == unit_id)
+    return next(row for row in links(get(wave_id)) if row.unit_id == unit_id)
 
 
 def team_link(session: Session, wave: Wave, unit: Unit) -> str:
-    """Return the unit's open link for the wave, creating it if the unit joined late."""
+    """Return the unit's open link for the wave, creating it if the unit joined late.
+
+    A unit that may not have one (see `no_team_link`) raises Invalid.
+    """
     link = session.scalar(
         select(TeamLink).where(TeamLink.wave_id == wave.id, TeamLink.unit_id == unit.id)
     )
     if link is None:
+        if no_team_link(unit.headcount, wave.anonymity_threshold, wave.invitations_only):
+            raise Invalid("unit_id", "This unit takes answers by single-use links only")
         link = TeamLink(wave_id=wave.id, unit_id=unit.id, token=tokens.new_token())
         session.add(link)
         session.flush()
@@ -455,3 +493,35 @@ def invite(
             session, actor, "link.invitations", f"{wave.name}: {count} single-use links for {path}"
         )
     return path, issued
+
+
+@dataclass(frozen=True)
+class KioskLink:
+    """The team link a device is set up (or stops being set up) as a kiosk for."""
+
+    wave_id: int
+    unit_id: int
+    path: str
+    token: str
+    closes_at: datetime
+
+
+def kiosk(actor: User, wave_id: int, unit_id: int, on: bool, now: datetime) -> KioskLink:
+    """Record that a device starts (or stops) taking many responses through a unit's team link."""
+    with write_transaction() as session:
+        wave = session.get(Wave, wave_id)
+        link = session.scalar(
+            select(TeamLink).where(TeamLink.wave_id == wave_id, TeamLink.unit_id == unit_id)
+        )
+        if wave is None or link is None:
+            raise NotFound(unit_id)
+        if on and (not link.active or status(wave, now) not in ("scheduled", "open")):
+            raise Invalid(
+                "", "A kiosk needs a team link that is switched on, in a wave that has not closed"
+            )
+        path = session.scalar(
+            select(WaveUnit.path).where(WaveUnit.wave_id == wave_id, WaveUnit.unit_id == unit_id)
+        )
+        change = "set up as a kiosk" if on else "taken out of kiosk mode"
+        audit.record(session, actor, "link.kiosk", f"{wave.name}: a device {change} for {path}")
+        return KioskLink(wave_id, unit_id, path or "", link.token, wave.closes_at)
