@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
@@ -198,3 +200,97 @@ def empty_tables() -> None:
     db.session.commit()
     for cache in ("pulse_cache", "snapshot_cache", "release_cache"):
         current_app.extensions.pop(cache, None)
+
+
+# Attacks: what a determined admin, analyst or manager can collect over time ----------------
+
+
+def launch_tree(
+    app: Flask, headcounts: dict[str, int], closes: timedelta = timedelta(days=6)
+) -> Org:
+    """Launch the default pulse, open since yesterday, to units made by path with headcounts.
+
+    The wave's tree is everything under the paths' common top unit, whose team link it returns.
+    """
+    now = utcnow()
+    with app.app_context(), write_transaction() as session:
+        survey = questions.ensure_default_survey(session)
+        for path, headcount in headcounts.items():
+            units.ensure_path(session, path, headcount)
+        top = units.ensure_path(session, next(iter(headcounts)).split(" > ")[0])
+        wave = waves.create_wave(
+            session, survey, f"Wave {now:%H%M%S%f}", now - timedelta(days=1), now + closes
+        )
+        wave.audience_unit_id = top.id
+        waves.launch_wave(session, wave, now)
+        token = waves.team_link(session, wave, top)
+        wave_id, unit_id = wave.id, top.id
+    with app.app_context():
+        return Org(wave_id, unit_id, token, [], load_pulse(wave_id))
+
+
+def team_tokens(app: Flask, wave_id: int) -> dict[str, str]:
+    """Return each unit's team link token in a wave, by unit path."""
+    with app.app_context():
+        return {row.path: row.token for row in waves.links(wave_id)}
+
+
+def answer(app: Flask, url: str, answers: dict[str, list[str]]) -> int:
+    """Answer a pulse from a fresh browser (its own cookies); return the submit's status."""
+    person = Respondent(app.test_client(), url)
+    person.open()
+    return person.submit(answers).status_code
+
+
+def answers_with(org: Org, **by_code: str | None) -> dict[str, list[str]]:
+    """Return good answers with some questions answered otherwise (None: left unanswered)."""
+    answers = good_answers(org)
+    for code, value in by_code.items():
+        field_name = org.item(code).field
+        if value is None:
+            answers.pop(field_name)
+        else:
+            answers[field_name] = [value]
+    return answers
+
+
+class Clock:
+    """The app's clock, held by the test: every `utcnow` the app's modules imported reads it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = utcnow()
+        for name, module in list(sys.modules.items()):
+            if name.startswith("survey") and getattr(module, "utcnow", None) is utcnow:
+                monkeypatch.setattr(module, "utcnow", self)
+
+    def __call__(self) -> datetime:
+        """Return the time the test has reached."""
+        return self.now
+
+    def passes(self, delta: timedelta) -> None:
+        """Let time pass."""
+        self.now += delta
+
+
+ROW = re.compile(r"<tr class=\"govuk-table__row\">(.*?)</tr>", re.S)
+CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+
+
+def table_rows(page: str) -> list[list[str]]:
+    """Return the text of each body row's cells in a page's tables (header rows left out)."""
+    rows = []
+    for row in ROW.findall(page):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in CELL.findall(row)]
+        if cells and 'scope="col"' not in row:
+            rows.append(cells)
+    return rows
+
+
+def participation(client: FlaskClient, wave_id: int, unit_ids: list[int]) -> dict[str, int | None]:
+    """Return the count the rates screen shows for each of these units and those below them."""
+    shown: dict[str, int | None] = {}
+    for unit in unit_ids:
+        page = client.get(f"/insights/rates?wave={wave_id}&unit={unit}").get_data(as_text=True)
+        for cells in table_rows(page):
+            shown[cells[0]] = int(cells[2]) if len(cells) > 3 and cells[2].isdigit() else None
+    return shown
