@@ -206,11 +206,15 @@ def empty_tables() -> None:
 
 
 def launch_tree(
-    app: Flask, headcounts: dict[str, int], closes: timedelta = timedelta(days=6)
+    app: Flask,
+    headcounts: dict[str, int],
+    closes: timedelta = timedelta(days=6),
+    invitations_only: bool = False,
 ) -> Org:
     """Launch the default pulse, open since yesterday, to units made by path with headcounts.
 
-    The wave's tree is everything under the paths' common top unit, whose team link it returns.
+    The wave's tree is everything under the paths' common top unit, whose team link it returns
+    ("" where the top has no headcount, and so no team link).
     """
     now = utcnow()
     with app.app_context(), write_transaction() as session:
@@ -222,8 +226,9 @@ def launch_tree(
             session, survey, f"Wave {now:%H%M%S%f}", now - timedelta(days=1), now + closes
         )
         wave.audience_unit_id = top.id
+        wave.invitations_only = invitations_only
         waves.launch_wave(session, wave, now)
-        token = waves.team_link(session, wave, top)
+        token = waves.team_link(session, wave, top) if top.headcount else ""
         wave_id, unit_id = wave.id, top.id
     with app.app_context():
         return Org(wave_id, unit_id, token, [], load_pulse(wave_id))
@@ -232,7 +237,8 @@ def launch_tree(
 def team_tokens(app: Flask, wave_id: int) -> dict[str, str]:
     """Return each unit's team link token in a wave, by unit path."""
     with app.app_context():
-        return {row.path: row.token for row in waves.links(wave_id)}
+        wave = db.session.get_one(Wave, wave_id)
+        return {row.path: row.token for row in waves.links(wave) if row.token is not None}
 
 
 def answer(app: Flask, url: str, answers: dict[str, list[str]]) -> int:
