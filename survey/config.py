@@ -30,6 +30,9 @@ class Defaults:
     # Theme -> words and phrases ("cut*" matches any word starting "cut"); None: the built-in
     # lexicon in survey/aggregation/comments.py. A JSON object in FLASK_COMMENT_THEMES also works.
     COMMENT_THEMES: ClassVar[dict[str, list[str]] | None] = None
+    # Word or phrase -> tone from -4 to 4, added to (or replacing) the built-in workplace lexicon
+    # in survey/aggregation/tone.py for comments tallied from then on; FLASK_COMMENT_TONE_WORDS too.
+    COMMENT_TONE_WORDS: ClassVar[dict[str, float] | None] = None
 
     # The CSRF token lives as long as the session: a respondent who pauses mid-pulse keeps going.
     WTF_CSRF_TIME_LIMIT = None
@@ -96,6 +99,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         and all(isinstance(t, list) and all(isinstance(w, str) for w in t) for t in themes.values())
     ):
         raise ValueError("COMMENT_THEMES must map each theme to a list of words and phrases")
+    check_tone_words(app.config["COMMENT_TONE_WORDS"])
     check_thresholds(app.config["ANONYMITY_THRESHOLD"], app.config["COMMENT_THRESHOLD"])
     base = urlsplit(str(app.config["BASE_URL"]))
     if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
@@ -113,4 +117,22 @@ def check_thresholds(scores: object, comments: object) -> None:
         raise ValueError(
             f"COMMENT_THRESHOLD must be a whole number of at least {lowest} "
             f"(never below ANONYMITY_THRESHOLD or {COMMENT_FLOOR})"
+        )
+
+
+def check_tone_words(words: object) -> None:
+    """Refuse extra tone words that are not a map of words or phrases to tones from -4 to 4."""
+    if words is None:
+        return
+    if not isinstance(words, dict) or not all(
+        isinstance(word, str)
+        and word.strip()
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and -4 <= value <= 4
+        for word, value in words.items()
+    ):
+        raise ValueError(
+            "COMMENT_TONE_WORDS must map each word or phrase to a tone from -4 to 4, "
+            'like {"cuts": -2}'
         )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, render_template, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from survey.numbers import MAX_ID, parse_id, parse_int
@@ -74,7 +74,9 @@ def add_security_headers(response: Response) -> Response:
 def staff_link(prefix: str, token: str) -> str:
     """Return the full address of a staff link, on the configured base URL (never on Host)."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("respond.pulse", prefix=prefix, token=token, _external=False)
+    # The URL map alone, so it works outside a request too (the demo command prints links).
+    path = current_app.url_map.bind("").build("respond.pulse", {"prefix": prefix, "token": token})
+    return base + path
 
 
 def no_store(response: Response) -> Response:

@@ -112,3 +112,11 @@ def test_demo_data_has_the_promised_patterns(app: Flask, runner: FlaskCliRunner)
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
         open_waves = [w for w in waves if w.closes_at > waves[-1].opens_at]
         assert len(open_waves) == 1
+
+
+def test_demo_prints_links_as_deployed(app: Flask, runner: FlaskCliRunner) -> None:
+    # Deployed, no SERVER_NAME is set: the links still come from BASE_URL.
+    app.config.update(SERVER_NAME=None, BASE_URL="https://pulse.council.example")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"https://pulse\.council\.example/t/[\w-]{32}$", result.output, re.M)

@@ -1,4 +1,4 @@
-"""Comments: the tone of each (VADER, a lexicon that ships with its library) and its themes.
+"""Comments: the tone of each (see `tone`: VADER taught how council staff write) and its themes.
 
 Themes come from a plain lexicon of words and phrases per theme, which a deployment can replace
 (`COMMENT_THEMES`), so a council can add the words its own staff use. A word ending in `*` also
@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from survey.aggregation.tone import TONES, sentiment, tone
 
-# VADER's own suggested cut-offs on its compound score.
-POSITIVE_FROM = 0.05
-NEGATIVE_UP_TO = -0.05
-TONES = ("positive", "neutral", "negative")
+__all__ = ["DEFAULT_THEMES", "THEME_NAMES", "TONES", "Themes", "sentiment", "tone"]
 
 DEFAULT_THEMES: dict[str, tuple[str, ...]] = {
     "cost_cutting": (
@@ -82,26 +78,6 @@ THEME_NAMES = {
     "leadership": "Leadership",
     "jobs": "Jobs",
 }
-
-
-@cache
-def _analyser() -> SentimentIntensityAnalyzer:
-    """Load VADER's lexicon once per process."""
-    return SentimentIntensityAnalyzer()
-
-
-def sentiment(text: str) -> float:
-    """Return VADER's compound score of a comment, from -1 (negative) to 1 (positive)."""
-    return float(_analyser().polarity_scores(text)["compound"])
-
-
-def tone(score: float) -> str:
-    """Return positive, neutral or negative for a compound score."""
-    if score >= POSITIVE_FROM:
-        return "positive"
-    if score <= NEGATIVE_UP_TO:
-        return "negative"
-    return "neutral"
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str]:

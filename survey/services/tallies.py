@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -169,6 +170,7 @@ def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: 
     per_response: dict[int, list[tuple[int, int | None, int | None]]] = defaultdict(list)
     choices: Counter = Counter()
     notes = []
+    extra_tone_words = current_app.config["COMMENT_TONE_WORDS"]
     for chunk in range(0, len(ids), 500):
         rows = session.execute(
             select(
@@ -187,7 +189,7 @@ def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: 
                         "answer_id": answer_id,
                         "wave_id": wave_id,
                         "unit_id": unit_id,
-                        "sentiment": comments.sentiment(text),
+                        "sentiment": comments.sentiment(text, extra_tone_words),
                         "shuffle": secrets.randbelow(2**31),
                     }
                 )
