@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask import Flask
+from limits import parse
 
 from survey.aggregation import COMMENT_FLOOR, FLOOR
+
+LOGIN_LIMITS = (
+    "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    "LOGIN_LIMIT_PER_ACCOUNT",
+)
 
 
 class Defaults:
@@ -54,8 +62,16 @@ class Defaults:
 
     # Login throttling state; set a redis:// URL when several workers or hosts must share it.
     RATELIMIT_STORAGE_URI = "memory://"
+    # A moving window, so a 429's Retry-After is when the oldest counted failure ages out.
+    RATELIMIT_STRATEGY = "moving-window"
+    # Failed sign-ins allowed (see survey/auth/throttle.py): for one account from one address,
+    # from one address whatever the account, and for one account from everywhere (a backstop
+    # that still admits the right password from an address with no failures for the account).
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 5 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
+    # How long a one-time password handed out by an admin works before it must be used.
+    ONE_TIME_PASSWORD_DAYS = 7
 
 
 def database_url(app: Flask) -> str:
@@ -101,6 +117,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise ValueError("COMMENT_THEMES must map each theme to a list of words and phrases")
     check_tone_words(app.config["COMMENT_TONE_WORDS"])
     check_thresholds(app.config["ANONYMITY_THRESHOLD"], app.config["COMMENT_THRESHOLD"])
+    check_accounts(app.config)
     base = urlsplit(str(app.config["BASE_URL"]))
     if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
         raise ValueError(
@@ -136,3 +153,16 @@ def check_tone_words(words: object) -> None:
             "COMMENT_TONE_WORDS must map each word or phrase to a tone from -4 to 4, "
             'like {"cuts": -2}'
         )
+
+
+def check_accounts(config: Mapping[str, Any]) -> None:
+    """Refuse sign-in limits that do not parse and one-time passwords that never work."""
+    for name in LOGIN_LIMITS:
+        text = config[name]
+        try:
+            parse(text)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{name} must read like '5 per 5 minutes', not {text!r}") from error
+    days = config["ONE_TIME_PASSWORD_DAYS"]
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise ValueError("ONE_TIME_PASSWORD_DAYS must be a whole number of days, at least 1")

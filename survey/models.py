@@ -97,6 +97,11 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Part of every session cookie; changing it ends all of the user's sessions at once.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    # A one-time password (handed over by an admin) stops working at this time; None for a
+    # password the user chose.
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set with a one-time password: the user must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -112,6 +117,10 @@ class User(db.Model):
     def get_id(self) -> str:
         """Return the session identity: id and current session token."""
         return f"{self.id}:{self.session_token}"
+
+    def password_expired(self, now: datetime) -> bool:
+        """Return whether the user's one-time password has run out at `now`."""
+        return self.password_expires_at is not None and self.password_expires_at <= now
 
 
 class Question(db.Model):

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
+from limits import parse
 
 from survey import create_app
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import User
 from tests.conftest import REDIS_URL
-from tests.helpers import ACCOUNTS, build_org, csrf_from, empty_tables, make_accounts, sign_in
+from tests.helpers import (
+    ACCOUNTS,
+    PASSWORD,
+    build_org,
+    csrf_from,
+    empty_tables,
+    make_accounts,
+    sign_in,
+)
+
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def from_address(app: Flask, address: str) -> FlaskClient:
+    """Return a client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def test_admin_signs_in_and_lands_on_overview(client: FlaskClient, accounts: None) -> None:
@@ -132,52 +152,64 @@ def test_next_only_leads_to_our_own_pages(
     assert reply.headers["Location"] == landing
 
 
-def test_throttling_state_can_live_in_redis(database_url: str) -> None:
+@pytest.fixture
+def shared_store(database_url: str) -> Iterator[Callable[[], Flask]]:
+    """Return a maker of apps (workers or hosts) sharing one Redis throttle store."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL not set (scripts/test sets it; CI fails on this skip)")
     import redis
 
     prefix = f"cp-test-{secrets.token_hex(4)}"
-    twins: list[Flask] = []
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_STORAGE_URI": REDIS_URL,
-            "RATELIMIT_KEY_PREFIX": prefix,
-        }
-    )
-    try:
-        with app.app_context():
-            build_org(app, -timedelta(days=1), timedelta(days=1))
-        make_accounts(app)
-        client = app.test_client()
-        statuses = [sign_in(client, "admin", "wrong password!").status_code for _ in range(6)]
-        assert statuses[-1] == 429
-        # A second app (another worker or host) sharing the store sees the same count.
-        twins.append(
-            create_app(
-                {
-                    "TESTING": True,
-                    "SQLALCHEMY_DATABASE_URI": database_url,
-                    "SECRET_KEY": "test",
-                    "RATELIMIT_STORAGE_URI": REDIS_URL,
-                    "RATELIMIT_KEY_PREFIX": prefix,
-                }
-            )
+    made: list[Flask] = []
+
+    def make() -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test",
+                "RATELIMIT_STORAGE_URI": REDIS_URL,
+                "RATELIMIT_KEY_PREFIX": prefix,
+            }
         )
-        assert sign_in(twins[0].test_client(), "admin").status_code == 429
-    finally:
-        store = redis.Redis.from_url(REDIS_URL)
-        for key in store.scan_iter(f"*{prefix}*"):
-            store.delete(key)
-        store.close()
-        with app.app_context():
-            empty_tables()
-        for each in (app, *twins):
-            with each.app_context():
-                db.engine.dispose()
+        if not made:
+            with app.app_context():
+                build_org(app, -timedelta(days=1), timedelta(days=1))
+            make_accounts(app)
+        made.append(app)
+        return app
+
+    yield make
+    store = redis.Redis.from_url(REDIS_URL)
+    for key in store.scan_iter(f"*{prefix}*"):
+        store.delete(key)
+    store.close()
+    with made[0].app_context():
+        empty_tables()
+    for each in made:
+        with each.app_context():
+            db.engine.dispose()
+
+
+def test_throttling_state_can_live_in_redis(shared_store: Callable[[], Flask]) -> None:
+    client = shared_store().test_client()
+    statuses = [sign_in(client, "admin", "wrong password!").status_code for _ in range(6)]
+    assert statuses[-1] == 429
+    # A second app (another worker or host) sharing the store sees the same count.
+    assert sign_in(shared_store().test_client(), "admin").status_code == 429
+
+
+def test_attacker_on_another_worker_cannot_lock_out_the_owner(
+    shared_store: Callable[[], Flask],
+) -> None:
+    attacker = from_address(shared_store(), ATTACKER)
+    statuses = [sign_in(attacker, "admin", "wrong password!").status_code for _ in range(50)]
+    assert statuses == [422] * 5 + [429] * 45
+    # Another worker (a fresh connection to the store) still refuses the attacker...
+    other_worker = shared_store()
+    assert sign_in(from_address(other_worker, ATTACKER), "admin").status_code == 429
+    # ...and lets the owner in from their own address.
+    assert sign_in(from_address(other_worker, OWNER), "admin").status_code == 303
 
 
 def test_manager_lands_on_their_account_with_their_scope(
@@ -190,9 +222,100 @@ def test_manager_lands_on_their_account_with_their_scope(
     assert "Manager" in page
 
 
-def test_throttled_sign_in_gets_a_plain_page(client: FlaskClient, accounts: None) -> None:
+def test_attacker_failing_from_one_address_does_not_lock_out_the_owner(
+    app: Flask, accounts: None
+) -> None:
+    attacker = from_address(app, ATTACKER)
+    statuses = [sign_in(attacker, "admin", "wrong password!").status_code for _ in range(50)]
+    assert statuses == [422] * 5 + [429] * 45
+    owner = from_address(app, OWNER)
+    assert sign_in(owner, "admin").status_code == 303
+    assert owner.get("/admin/").status_code == 200
+
+
+def test_backstop_stops_guessing_from_many_addresses_but_not_the_owner(
+    app: Flask, accounts: None
+) -> None:
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "6 per hour"
+    for n in range(6):
+        assert sign_in(from_address(app, f"192.0.2.{n}"), "admin", "guess").status_code == 422
+    # An address that has failed for this account waits, even with the right password.
+    assert sign_in(from_address(app, "192.0.2.0"), "admin").status_code == 429
+    # A new address gets one try: a wrong guess is the end of it for the backstop's period.
+    guesser = from_address(app, "192.0.2.99")
+    assert sign_in(guesser, "admin", "guess").status_code == 422
+    assert sign_in(guesser, "admin").status_code == 429
+    # The owner, from an address with no failures, signs in.
+    assert sign_in(from_address(app, OWNER), "admin").status_code == 303
+
+
+def test_a_correct_sign_in_forgets_earlier_typos_from_that_address(
+    app: Flask, accounts: None
+) -> None:
+    owner = from_address(app, OWNER)
+    for _ in range(4):
+        sign_in(owner, "admin", "typo typo typo")
+    assert sign_in(owner, "admin").status_code == 303
+    statuses = [sign_in(owner, "admin", "typo typo typo").status_code for _ in range(5)]
+    assert statuses == [422] * 5
+
+
+def make_429(app: Flask, kind: str) -> tuple:
+    """Provoke a 429 of one kind; return it and the longest wait its limit allows, in seconds."""
+    client = from_address(app, ATTACKER)
+    if kind == "account_and_address":
+        for _ in range(5):
+            sign_in(client, "admin", "wrong password!")
+        return sign_in(client, "admin"), 5 * 60
+    if kind == "address":
+        token = csrf_from(client, "/login")
+        for n in range(20):
+            data = {"csrf_token": token, "email": f"u{n}@x.org", "password": "nope"}
+            client.post("/login", data=data)
+        return sign_in(client, "admin"), 5 * 60
+    if kind == "account":
+        for n in range(parse(app.config["LOGIN_LIMIT_PER_ACCOUNT"]).amount):
+            sign_in(from_address(app, f"10.1.0.{n}"), "admin", "guess")
+        return sign_in(from_address(app, "10.1.0.0"), "admin"), 60 * 60
+    sign_in(client, "analyst")
     for _ in range(5):
-        sign_in(client, "admin", password="wrong password!")
-    page = sign_in(client, "admin", password="wrong password!")
-    assert page.status_code == 429
-    assert "Too many attempts" in page.get_data(as_text=True)
+        token = csrf_from(client, "/account/password")
+        data = {"csrf_token": token, "current": "wrong", "new": "x" * 12, "confirm": "x" * 12}
+        client.post("/account/password", data=data)
+    token = csrf_from(client, "/account")
+    data = {"csrf_token": token, "current": PASSWORD, "new": "x" * 12, "confirm": "x" * 12}
+    return client.post("/account/password", data=data), 5 * 60
+
+
+@pytest.mark.parametrize("kind", ["account_and_address", "address", "account", "password_change"])
+def test_every_429_says_when_to_try_again(app: Flask, accounts: None, kind: str) -> None:
+    if kind == "account":
+        # The backstop's own figure, lowered so the test need not make 100 slow password checks.
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "10 per hour"
+    reply, longest = make_429(app, kind)
+    assert reply.status_code == 429
+    seconds = int(reply.headers["Retry-After"])
+    assert 0 < seconds <= longest
+    page = reply.get_data(as_text=True)
+    assert "Too many attempts" in page
+    minutes = re.search(r"Try again in (\d+) minutes?\.", page)
+    assert minutes is not None
+    assert int(minutes.group(1)) == -(-seconds // 60)
+
+
+def test_sign_in_failures_and_throttling_are_logged_without_identifying_anyone(
+    client: FlaskClient, accounts: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.environ_base["REMOTE_ADDR"] = ATTACKER
+    with caplog.at_level("INFO", logger="survey.auth"):
+        for _ in range(6):
+            sign_in(client, "admin", "wrong password!")
+    events = [record for record in caplog.records if record.name == "survey.auth"]
+    assert [record.event for record in events] == ["sign_in_failed"] * 5 + ["sign_in_throttled"]
+    assert len({record.account for record in events}) == 1
+    assert events[-1].retry_after > 0
+    for record in events:
+        line = record.getMessage()
+        for secret in ("admin@test.org", "wrong password!", ATTACKER):
+            assert secret not in line
+            assert secret not in str(record.__dict__)

@@ -34,11 +34,7 @@ def users_page() -> object:
             form[problem.field].errors.append(problem.message)
     status = 422 if form.errors else 200
     return render_template(
-        "admin/users.html",
-        form=form,
-        rows=users.listing(),
-        invited=invited,
-        password=password,
+        "admin/users.html", form=form, rows=users.listing(), invited=invited, password=password
     ), status
 
 
@@ -72,6 +68,18 @@ def user_edit(user_id: int) -> object:
             return redirect(url_for("admin.users"), 303)
     status = 422 if form.errors else 200
     return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/password")
+def user_password(user_id: int) -> object:
+    """Give a user a new one-time password, shown once, when they have lost theirs."""
+    try:
+        user, password = users.reset_password(current_user, user_id)
+    except NotFound:
+        abort(404)
+    except Invalid as problem:
+        abort(409, problem.message)
+    return render_template("admin/user_password.html", invited=user, password=password)
 
 
 @bp.get("/audit", endpoint="audit")

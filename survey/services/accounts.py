@@ -1,4 +1,5 @@
-"""Signing in and out: password checks that reveal nothing, and sessions that can be ended."""
+"""Signing in and out: password checks that reveal nothing, sessions that can be ended, and
+people changing their own password."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import User
+from survey.models import User, utcnow
 from survey.numbers import parse_id
 from survey.services import units
+from survey.services.problems import Invalid
 
 # Checked when no account matches, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -23,9 +25,15 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not check_password_hash(user.password_hash, password) or not usable(user):
         return None
     return user
+
+
+def usable(user: User) -> bool:
+    """Return whether an account may be used now: active, and not on an expired one-time
+    password."""
+    return user.active and not user.password_expired(utcnow())
 
 
 def load_session_user(identity: str) -> User | None:
@@ -35,7 +43,7 @@ def load_session_user(identity: str) -> User | None:
     if number is None or not token:
         return None
     user = db.session.get(User, number)
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+    if user is None or not usable(user) or not secrets.compare_digest(user.session_token, token):
         return None
     return user
 
@@ -44,6 +52,26 @@ def end_sessions(user_id: int) -> None:
     """End every session of a user, so an old cookie replayed later is refused."""
     with write_transaction() as session:
         session.get_one(User, user_id).session_token = secrets.token_hex(16)
+
+
+def change_password(user_id: int, current: str | None, new: str) -> User:
+    """Set a user's own password and end their other sessions; raise Invalid for a problem.
+
+    `current` is None when the user has just signed in with a one-time password and must now
+    choose their own; otherwise it must be their password. The caller keeps its own session by
+    signing in again with the returned user's new session token.
+    """
+    with write_transaction() as session:
+        user = session.get_one(User, user_id)
+        if current is not None and not check_password_hash(user.password_hash, current):
+            raise Invalid("current", "Your current password is not correct")
+        if check_password_hash(user.password_hash, new):
+            raise Invalid("new", "Choose a password that is different from your current one")
+        user.password_hash = generate_password_hash(new)
+        user.password_expires_at = None
+        user.must_change_password = False
+        user.session_token = secrets.token_hex(16)
+    return user
 
 
 def scope_path(user: User) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Role, Unit, User
+from survey.models import Role, Unit, User, utcnow
 from survey.services import audit
 from survey.services.problems import Invalid, NotFound
 
@@ -59,6 +61,10 @@ def set_user(
     user.unit = unit
     user.active = True
     user.session_token = secrets.token_hex(16)
+    # A password set here is chosen by the person running the command: it neither expires nor
+    # has to be changed.
+    user.password_expires_at = None
+    user.must_change_password = False
     session.flush()
     return user
 
@@ -95,21 +101,48 @@ def _check(
     return email
 
 
-def invite(actor: User, email: str, role: Role, unit_id: int | None) -> tuple[str, str]:
-    """Create a user; return their e-mail as stored and a one-time password to hand over."""
+def _one_time_password(user: User) -> str:
+    """Give a user a new one-time password, ending their sessions, and return it to hand over.
+
+    It works for ONE_TIME_PASSWORD_DAYS and only to choose a password of their own.
+    """
     password = secrets.token_urlsafe(12)
+    user.password_hash = generate_password_hash(password)
+    user.password_expires_at = utcnow() + timedelta(
+        days=current_app.config["ONE_TIME_PASSWORD_DAYS"]
+    )
+    user.must_change_password = True
+    user.session_token = secrets.token_hex(16)
+    return password
+
+
+def invite(actor: User, email: str, role: Role, unit_id: int | None) -> tuple[User, str]:
+    """Create a user; return them and a one-time password to hand over."""
     with write_transaction() as session:
         email = _check(session, email, role, unit_id, None)
-        session.add(
-            User(
-                email=email,
-                role=role,
-                unit_id=unit_id if role is Role.MANAGER else None,
-                password_hash=generate_password_hash(password),
-            )
-        )
+        user = User(email=email, role=role, unit_id=unit_id if role is Role.MANAGER else None)
+        password = _one_time_password(user)
+        session.add(user)
         audit.record(session, actor, "user.add", f"Added {email} as {role.value}")
-    return email, password
+    return user, password
+
+
+def reset_password(actor: User, user_id: int) -> tuple[User, str]:
+    """Replace another user's password with a new one-time password; return them and it."""
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(user_id)
+        if user.id == actor.id:
+            raise Invalid("", "To change your own password, use Change your password")
+        password = _one_time_password(user)
+        audit.record(
+            session,
+            actor,
+            "user.password_reset",
+            f"Issued a new one-time password for {user.email}",
+        )
+    return user, password
 
 
 def update(
