@@ -1,9 +1,9 @@
-"""Flask CLI commands: init-db, create-user, demo, tick, export and import-responses."""
+"""Flask CLI commands: init-db, create-user, demo, tick, export, import-responses and report."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import click
 from flask import Flask
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.exports import BOM
 from survey.models import Role, Unit, utcnow
+from survey.reporting import content, pdf
 from survey.services import demo, exporting, importing, insights, questions, units, users, waves
-from survey.services.problems import Invalid
+from survey.services.problems import Invalid, NotFound
 from survey.web import staff_link
 
 
@@ -139,6 +140,28 @@ def import_responses_command(path: Path, dry_run: bool) -> None:
     click.echo(f"{path.name}: {importing.summary(report)}")
 
 
+@click.command("report")
+@with_appcontext
+@click.option("--wave", "wave_name", required=True, help="The wave by name.")
+@click.option("--unit", "unit_path", default="", help='The unit: "A > B" (default: the top).')
+@click.option("-o", "--output", type=click.File("wb", lazy=True), required=True)
+def report_command(wave_name: str, unit_path: str, output: BinaryIO) -> None:
+    """Write a board report (PDF) for a wave and a unit, with the figures the screens show."""
+    launched = insights.launched_waves()
+    names = [wave.name for wave in launched]
+    if wave_name not in names:
+        raise click.ClickException(f"there is no launched wave called {wave_name!r}")
+    unit = units.find(unit_path) if unit_path else None
+    if unit_path and unit is None:
+        raise click.ClickException(f"there is no unit called {unit_path!r}")
+    up_to = launched[: names.index(wave_name) + 1]
+    try:
+        report = content.board_report(up_to, unit.id if unit else None, None, utcnow())
+    except NotFound as missing:
+        raise click.ClickException(f"{unit_path!r} did not take part in {wave_name}") from missing
+    output.write(pdf.render(report))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -148,5 +171,6 @@ def init_app(app: Flask) -> None:
         tick_command,
         export_command,
         import_responses_command,
+        report_command,
     ):
         app.cli.add_command(command)

@@ -77,9 +77,9 @@ def rows_to_csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iter
     return chunked(chain([line(header)], map(line, rows)))
 
 
-def filename(*parts: str) -> str:
+def filename(*parts: str, ext: str = "csv") -> str:
     """Return a file name made only of safe characters."""
-    return "-".join(SAFE_FILENAME.sub("_", p).strip("_") for p in parts if p) + ".csv"
+    return "-".join(SAFE_FILENAME.sub("_", p).strip("_") for p in parts if p) + "." + ext
 
 
 def download(chunks: Iterable[str], name: str, excel: bool = False) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from survey.access import requires
@@ -13,9 +13,11 @@ from survey.aggregation.comments import THEME_NAMES, TONES
 from survey.exports import download, filename
 from survey.insights import bp
 from survey.models import Kind, Role, Wave, utcnow
+from survey.reporting import content, pdf
 from survey.services import comments as shown_comments
 from survey.services import exporting, insights
 from survey.services.insights import WaveView
+from survey.services.problems import NotFound
 from survey.services.pulses import load_pulse
 from survey.web import id_arg, id_args, page_arg, page_or_fragment
 
@@ -240,3 +242,20 @@ def export_responses() -> object:
     scope = exporting.Scope(closed, scope.unit)
     chunks = exporting.responses_csv(scope, now)
     return download(chunks, _file("responses", scope), bool(request.args.get("excel")))
+
+
+@bp.get("/report.pdf")
+def board_report() -> object:
+    """The wave and unit in the filters as a board report (PDF), figures exactly as on screen."""
+    waves = _wave_range()
+    try:
+        report = content.board_report(
+            waves, request.args.get("unit", type=int), current_user, utcnow()
+        )
+    except NotFound:
+        abort(404)  # outside the user's scope: exactly as if it did not exist
+    response = current_app.response_class(pdf.render(report), mimetype="application/pdf")
+    name = filename("board-report", report.wave, report.unit_path.rsplit(" > ", 1)[-1], ext="pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -121,9 +121,13 @@ class WaveView:
         """Return the units directly below `unit`, by name."""
         return sorted((u for u, p in self.tree.items() if p == unit), key=self.name)
 
+    def asked(self, unit: int) -> int:
+        """Return how many people a unit and those below it had at launch."""
+        return sum(self.headcounts[u] for u in self.tree if unit in agg.ancestors(u, self.tree))
+
     def rate(self, unit: int) -> float | None:
         """Return the response rate where the group shows and at least 5 were asked."""
-        asked = sum(self.headcounts[u] for u in self.tree if unit in agg.ancestors(u, self.tree))
+        asked = self.asked(unit)
         if unit not in self.visible or asked < 5:
             return None
         return min(1.0, self.totals[unit] / asked)
