@@ -70,7 +70,7 @@ def user_edit(user_id: int) -> object:
     return render_template("admin/user_edit.html", form=form, user=user), status
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 def user_password(user_id: int) -> object:
     """Give a user a new one-time password, shown once, when they have lost theirs."""
     try:
