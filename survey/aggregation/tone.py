@@ -1,7 +1,7 @@
-"""Comment tone as a person reads it: VADER, taught how council staff talk about change.
+"""Comment tone as a person reads it: VADER and workplace rules, read by a small learned model.
 
-VADER (a lexicon that ships inside its package: offline, nothing downloaded) scores each
-sentence; on top of it:
+The rule reader: VADER (a lexicon that ships inside its package: offline, nothing downloaded)
+scores each sentence; on top of it:
 
 - a workplace lexicon: words and phrases staff use for cuts, workload and being unheard
   ("nicer word for", "tick-box", "lip service", "more with less") and words VADER reads as
@@ -13,9 +13,15 @@ sentence; on top of it:
 - contrast: "however", "although", "though" and "whereas" weigh clauses as VADER's "but" does,
   and a sentence opening with one of them outweighs the sentences before it;
 - questions: a question's positive words count for little ("will there be support?" asks,
-  it does not praise), and one opening "why" reads as a complaint;
-- a neutral band tuned on the training part of `tone_samples.csv` (never on its test part).
-A comment's score is the weighted mean of its sentences that carry any tone.
+  it does not praise), and one opening "why" reads as a complaint.
+A comment's rule score is the weighted mean of its sentences that carry any tone.
+
+The learned reader on top: a multinomial logistic regression over the comment's words, word pairs,
+negated words, marks and the rule score (`features`), trained by `bench/train_tone.py` on the
+training part of `tone_samples.csv` only; its weights ship in `tone_model.json` and are read with
+plain dot products. The score is P(positive) - P(negative); the neutral band was chosen by
+cross-validation inside the training part. A council's own words (COMMENT_TONE_WORDS) move the
+score by as much as they move the rule score.
 """
 
 from __future__ import annotations
@@ -471,7 +477,7 @@ def tone(
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled comment: its words, the tone a person reads, and its part (train or test)."""
+    """One labelled comment: its words, the tone a person reads, its part (train or heldout2)."""
 
     text: str
     tone: str
