@@ -1,27 +1,30 @@
 """Comment tone against a person's reading: agreement on the labelled staff-style comments.
 
-For the held-out (test) part and the training part of `survey/aggregation/tone_samples.csv`:
-agreement overall, negative recall and precision and the 3x3 confusion table, for our reader
-and for plain VADER with its own cut-offs (the baseline), then comments read per second.
-`--tune` searches the neutral band on the training part only and prints the best one.
+For the fresh held-out part (heldout2) and the training part of
+`survey/aggregation/tone_samples.csv`: agreement overall, negative recall and precision and the
+3x3 confusion table, for our reader (the learned model over the rules), for the rule reader alone
+and for plain VADER with its own cut-offs (the baseline), then comments read per second. The
+model and its neutral band are trained on the training part only (`python -m bench.train_tone`);
+on the training part the model's figures are fitted ones, so only the held-out part judges it.
 
-    .venv/bin/python -m bench.tone_agreement [--tune]
+    .venv/bin/python -m bench.tone_agreement
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from survey.aggregation.tone import (
-    NEGATIVE_UP_TO,
-    POSITIVE_FROM,
+    RULE_NEGATIVE_UP_TO,
+    RULE_POSITIVE_FROM,
     TONES,
     Agreement,
     Sample,
+    model,
+    rule_sentiment,
     samples,
     sentiment,
     tone,
@@ -29,7 +32,7 @@ from survey.aggregation.tone import (
 
 TARGETS = {"agreement": 0.80, "negative recall": 0.80}
 VADER_POSITIVE_FROM, VADER_NEGATIVE_UP_TO = 0.05, -0.05  # VADER's own suggested cut-offs
-SPEED_ROUNDS = 30
+SPEED_ROUNDS = 5
 
 
 def plain_vader() -> Callable[[str], float]:
@@ -75,43 +78,21 @@ def speed(read: Callable[[str], float], texts: list[str]) -> float:
     return SPEED_ROUNDS * len(texts) / (time.perf_counter() - started)
 
 
-def tune(rows: list[Sample]) -> None:
-    """Print the neutral band with the best agreement on the training part (recall breaks ties)."""
-    train = [row for row in rows if row.part == "train"]
-    scores = [sentiment(row.text) for row in train]
-    steps = [round(0.05 * i, 2) for i in range(13)]
-    best = max(
-        (found.overall, found.negative_recall, up, -down)
-        for up in steps
-        for down in steps
-        for found in [agreement(train, scores, up, -down)]
-    )
-    print(
-        f"best band on the training part: positive from {best[2]}, negative up to {best[3]} "
-        f"(agreement {best[0]:.1%}, negative recall {best[1]:.1%})"
-    )
-
-
 def main() -> None:
-    """Print agreement for each part, with plain VADER beside it, then speed."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tune", action="store_true", help="search the band on the training part")
+    """Print agreement for each part, with the rule reader and plain VADER beside it, then speed."""
     rows = list(samples())
-    if parser.parse_args().tune:
-        tune(rows)
-        return
     vader = plain_vader()
-    for part, title in (("test", "held-out part"), ("train", "training part")):
+    readers = (
+        ("learned reader", sentiment, model().positive_from, model().negative_up_to),
+        ("rule reader alone", rule_sentiment, RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO),
+        ("plain VADER", vader, VADER_POSITIVE_FROM, VADER_NEGATIVE_UP_TO),
+    )
+    for part, title in (("heldout2", "fresh held-out part"), ("train", "training part")):
         chosen = [row for row in rows if row.part == part]
         print(f"{title}: {len(chosen)} comments")
-        ours = agreement(chosen, [sentiment(r.text) for r in chosen], POSITIVE_FROM, NEGATIVE_UP_TO)
-        report("workplace reader", ours, targets=part == "test")
-        baseline = [vader(r.text) for r in chosen]
-        report(
-            "plain VADER",
-            agreement(chosen, baseline, VADER_POSITIVE_FROM, VADER_NEGATIVE_UP_TO),
-            targets=False,
-        )
+        for name, read, positive_from, negative_up_to in readers:
+            found = agreement(chosen, [read(r.text) for r in chosen], positive_from, negative_up_to)
+            report(name, found, targets=part == "heldout2" and read is sentiment)
     texts = [row.text for row in rows]
     print(
         f"comments read per second: {speed(sentiment, texts):,.0f} "

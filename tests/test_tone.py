@@ -1,19 +1,32 @@
-"""Comment tone reads staff comments as a person would: workplace words, negation, contrast,
-sarcasm and questions, checked against a held-out set of labelled comments."""
+"""Comment tone reads staff comments as a person would: workplace rules (negation, contrast,
+sarcasm, questions) under a learned model, checked against a fresh held-out set of labelled
+comments that no rule or weight was fitted to."""
 
 from __future__ import annotations
 
+import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
+from bench.train_tone import examples_of, fit, vocabulary
 from survey import create_app
-from survey.aggregation.tone import TONES, Agreement, samples, sentiment, tone
+from survey.aggregation.tone import (
+    RULE_NEGATIVE_UP_TO,
+    RULE_POSITIVE_FROM,
+    TONES,
+    Agreement,
+    rule_sentiment,
+    samples,
+    sentiment,
+    tone,
+)
 
-# What the reader reached on the held-out part when it was first measured (bench.tone_agreement);
-# the 80% targets are not met yet (see the README's "Comment tone").
-HELD_OUT_AGREEMENT_REACHED = 0.769  # 87 of 113
-HELD_OUT_NEGATIVE_RECALL_REACHED = 0.68  # 34 of 50
+# What the reader reached on the fresh held-out part when it was first measured
+# (bench.tone_agreement): the agreement target is not met (see the README's "Comment tone").
+HELD_OUT_AGREEMENT_REACHED = 0.764  # 120 of 157
+HELD_OUT_NEGATIVE_RECALL_REACHED = 0.819  # 59 of 72
 TARGET = 0.80
 
 
@@ -56,21 +69,39 @@ def test_plain_complaints_read_negative(complaint: str) -> None:
     ],
 )
 def test_each_rule_reads_clear_cases_as_a_person_would(rule: str, text: str, expected: str) -> None:
-    assert read(text) == expected, rule
+    # The rules on their own, by their own band: the model sees their score as one feature.
+    assert tone(rule_sentiment(text), RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO) == expected, rule
 
 
 def held_out() -> Agreement:
-    """Return how the reader agrees with people on the held-out part of the labelled set."""
-    return Agreement.of((s.tone, read(s.text)) for s in samples() if s.part == "test")
+    """Return how the reader agrees with people on the fresh held-out part of the labelled set."""
+    return Agreement.of((s.tone, read(s.text)) for s in samples() if s.part == "heldout2")
 
 
-def test_the_labelled_set_is_large_varied_and_holds_a_third_out() -> None:
+def test_the_labelled_set_is_large_varied_and_holds_a_fresh_part_out() -> None:
     rows = list(samples())
-    assert len(rows) >= 300
-    assert {row.tone for row in rows} == set(TONES)
-    test_share = sum(row.part == "test" for row in rows) / len(rows)
-    assert 0.3 <= test_share <= 0.36
-    assert {row.part for row in rows} == {"train", "test"}
+    assert {row.part for row in rows} == {"train", "heldout2"}
+    held = [row for row in rows if row.part == "heldout2"]
+    assert len(rows) - len(held) >= 600
+    assert len(held) >= 150
+    share = {t: sum(row.tone == t for row in held) / len(held) for t in TONES}
+    assert 0.40 <= share["negative"] <= 0.50
+    assert 0.25 <= share["neutral"] <= 0.35
+    assert 0.20 <= share["positive"] <= 0.30
+    assert not {r.text.lower() for r in held} & {r.text.lower() for r in rows if r.part == "train"}
+
+
+def test_the_shipped_model_is_fitted_on_the_training_part_alone() -> None:
+    shipped = json.loads(files("survey.aggregation").joinpath("tone_model.json").read_text())
+    train = [(s.text, s.tone) for s in samples() if s.part == "train"]
+    assert shipped["trained_on"] == len(train)
+    refitted = fit(examples_of(train, vocabulary(train)), shipped["l2"])
+    assert refitted.keys() == shipped["weights"].keys()
+    assert all(
+        abs(a - b) < 1e-3
+        for name, weights in refitted.items()
+        for a, b in zip(weights, shipped["weights"][name], strict=True)
+    )
 
 
 def test_held_out_agreement_never_falls_below_what_it_reached() -> None:
@@ -79,11 +110,13 @@ def test_held_out_agreement_never_falls_below_what_it_reached() -> None:
     assert found.negative_recall >= HELD_OUT_NEGATIVE_RECALL_REACHED
 
 
-@pytest.mark.xfail(strict=True, reason="77% agreement and 68% of negatives found so far")
-def test_held_out_agreement_and_negative_recall_reach_the_target() -> None:
-    found = held_out()
-    assert found.overall >= TARGET
-    assert found.negative_recall >= TARGET
+def test_held_out_negative_recall_reaches_the_target() -> None:
+    assert held_out().negative_recall >= TARGET
+
+
+@pytest.mark.xfail(strict=True, reason="76.4% agreement on the fresh held-out part so far")
+def test_held_out_agreement_reaches_the_target() -> None:
+    assert held_out().overall >= TARGET
 
 
 def test_a_council_can_add_its_own_words() -> None:

@@ -1,7 +1,7 @@
-"""Comment tone as a person reads it: VADER, taught how council staff talk about change.
+"""Comment tone as a person reads it: VADER and workplace rules, read by a small learned model.
 
-VADER (a lexicon that ships inside its package: offline, nothing downloaded) scores each
-sentence; on top of it:
+The rule reader: VADER (a lexicon that ships inside its package: offline, nothing downloaded)
+scores each sentence; on top of it:
 
 - a workplace lexicon: words and phrases staff use for cuts, workload and being unheard
   ("nicer word for", "tick-box", "lip service", "more with less") and words VADER reads as
@@ -13,27 +13,36 @@ sentence; on top of it:
 - contrast: "however", "although", "though" and "whereas" weigh clauses as VADER's "but" does,
   and a sentence opening with one of them outweighs the sentences before it;
 - questions: a question's positive words count for little ("will there be support?" asks,
-  it does not praise), and one opening "why" reads as a complaint;
-- a neutral band tuned on the training part of `tone_samples.csv` (never on its test part).
-A comment's score is the weighted mean of its sentences that carry any tone.
+  it does not praise), and one opening "why" reads as a complaint.
+A comment's rule score is the weighted mean of its sentences that carry any tone.
+
+The learned reader on top: a multinomial logistic regression over the comment's words, word pairs,
+negated words, marks and the rule score (`features`), trained by `bench/train_tone.py` on the
+training part of `tone_samples.csv` only; its weights ship in `tone_model.json` and are read with
+plain dot products. The score is P(positive) - P(negative); the neutral band was chosen by
+cross-validation inside the training part. A council's own words (COMMENT_TONE_WORDS) move the
+score by as much as they move the rule score.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from math import exp
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 TONES = ("positive", "neutral", "negative")
-# The neutral band, chosen on the training part by `python -m bench.tone_agreement --tune`.
-POSITIVE_FROM = 0.2
-NEGATIVE_UP_TO = -0.05
+# The rule reader's own neutral band (chosen on its first training part); the learned model
+# sees which side of it a comment falls as one of its features.
+RULE_POSITIVE_FROM = 0.2
+RULE_NEGATIVE_UP_TO = -0.05
 # How much a question's positive words count, and the weight of a sentence after a contrast.
 QUESTION_POSITIVE = 0.25
 BEFORE_CONTRAST, AFTER_CONTRAST = 0.5, 1.5
@@ -345,6 +354,81 @@ class Tone:
         return sum(score * weight for score, weight in scored) / total if total else 0.0
 
 
+# Words as the model sees them: lower case, apostrophes dropped (so "cant" and "can't" agree).
+WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A comment's marks that carry tone without words: questions, exclamations and scare quotes.
+MARKS = {"?": "mark:question", "!": "mark:exclaim", '"': "mark:quote", "\u201c": "mark:quote"}
+# Words after one of these, to the end of the clause, are also seen negated ("not:listened").
+NEGATION = frozenset(
+    {"not", "no", "never", "nobody", "noone", "nothing", "none", "without", "cant", "dont"}
+    | {"wont", "didnt", "doesnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt"}
+    | {"couldnt", "wouldnt", "shouldnt"}
+)
+CLAUSES = re.compile(r"[.,;:!?()\n]+")
+
+
+def _words(text: str) -> list[str]:
+    """Return a text's words as the model sees them."""
+    return [w.replace("'", "") for w in WORDS.findall(text.lower().replace("\u2019", "'"))]
+
+
+def features(text: str, rule_score: float, ironic: bool) -> dict[str, float]:
+    """Return a comment's features: its words and word pairs, marks and the rule reader's view."""
+    words = _words(text)
+    found: dict[str, float] = {"bias": 1.0, "rule:score": rule_score}
+    found |= {f"w:{w}": 1.0 for w in words}
+    found |= {f"b:{a} {b}": 1.0 for a, b in zip(["<s>", *words], words, strict=False)}
+    for clause in CLAUSES.split(text):
+        negated = False
+        for word in _words(clause):
+            if negated:
+                found[f"n:{word}"] = 1.0
+            negated = negated or word in NEGATION
+    found |= {name: 1.0 for mark, name in MARKS.items() if mark in text}
+    found |= {f"rule:{tone(rule_score, RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO)}": 1.0}
+    if ironic:
+        found["rule:sarcasm"] = 1.0
+    return found
+
+
+@dataclass(frozen=True)
+class Model:
+    """A multinomial logistic regression over `features`, trained by bench.train_tone."""
+
+    weights: Mapping[str, tuple[float, float, float]]  # per feature, one weight per tone in TONES
+    positive_from: float
+    negative_up_to: float
+
+    @classmethod
+    def load(cls) -> Model:
+        """Load the weights shipped in the package (tone_model.json)."""
+        data = json.loads(files("survey.aggregation").joinpath("tone_model.json").read_text())
+        return cls(
+            {name: tuple(w) for name, w in data["weights"].items()},  # type: ignore[misc]
+            data["positive_from"],
+            data["negative_up_to"],
+        )
+
+    def probabilities(self, found: Mapping[str, float]) -> tuple[float, float, float]:
+        """Return the probability of each tone in TONES for a comment's features."""
+        logits = [0.0, 0.0, 0.0]
+        for name, value in found.items():
+            weights = self.weights.get(name)
+            if weights is not None:
+                for i, weight in enumerate(weights):
+                    logits[i] += weight * value
+        top = max(logits)
+        odds = [exp(logit - top) for logit in logits]
+        total = sum(odds)
+        return odds[0] / total, odds[1] / total, odds[2] / total
+
+
+@cache
+def model() -> Model:
+    """Load the shipped model once per process."""
+    return Model.load()
+
+
 @cache
 def _built_in() -> Tone:
     """Build the built-in tone reader once per process."""
@@ -357,16 +441,33 @@ def _with(extra: tuple[tuple[str, float], ...]) -> Tone:
     return Tone(dict(extra))
 
 
-def sentiment(text: str, extra: Mapping[str, float] | None = None) -> float:
-    """Return a comment's tone score, from -1 (negative) to 1 (positive)."""
+def rule_sentiment(text: str, extra: Mapping[str, float] | None = None) -> float:
+    """Return the rule reader's score (VADER and the workplace rules), from -1 to 1."""
     reader = _with(tuple(sorted(extra.items()))) if extra else _built_in()
     return reader.score(text)
 
 
+def sentiment(text: str, extra: Mapping[str, float] | None = None) -> float:
+    """Return a comment's tone score, P(positive) - P(negative): from -1 to 1."""
+    score = rule_sentiment(text)
+    found = features(text, score, SARCASM.search(text) is not None)
+    positive, _, negative = model().probabilities(found)
+    if not extra:
+        return positive - negative
+    # A council's own words are an instruction, not evidence to weigh: they move the score by as
+    # much as they move the rule reader's, which the model only learned from the built-in words.
+    shift = rule_sentiment(text, extra) - score
+    return max(-1.0, min(1.0, positive - negative + shift))
+
+
 def tone(
-    score: float, positive_from: float = POSITIVE_FROM, negative_up_to: float = NEGATIVE_UP_TO
+    score: float, positive_from: float | None = None, negative_up_to: float | None = None
 ) -> str:
-    """Return positive, neutral or negative for a score, by the neutral band (the tuned one)."""
+    """Return positive, neutral or negative for a score, by a neutral band (the model's)."""
+    if positive_from is None:
+        positive_from = model().positive_from
+    if negative_up_to is None:
+        negative_up_to = model().negative_up_to
     if score >= positive_from:
         return "positive"
     if score <= negative_up_to:
@@ -376,7 +477,7 @@ def tone(
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled comment: its words, the tone a person reads, and its part (train or test)."""
+    """One labelled comment: its words, the tone a person reads, its part (train or heldout2)."""
 
     text: str
     tone: str
