@@ -7,20 +7,21 @@ Formats are in the README ("CSV formats") and are what `importing` reads back.
 from __future__ import annotations
 
 import hashlib
-import secrets
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from sqlalchemy import Select, func, select
+from flask import current_app
+from sqlalchemy import select
 
 from survey import aggregation as agg
 from survey.database import driver_rows
 from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
 from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
-from survey.services import insights
+from survey.services import comments, insights
 from survey.services.problems import Invalid
 from survey.services.pulses import load_pulse
 
@@ -53,7 +54,6 @@ AGGREGATE_COLUMNS = (
     "significant",
     "suppressed",
 )
-STREAM_ROWS = 10_000  # rows per chunk: about 1.5 MB of CSV
 
 
 @dataclass(frozen=True)
@@ -155,20 +155,39 @@ def aggregates_csv(scope: Scope, user: User | None, now: datetime) -> Iterator[s
     return rows_to_csv(AGGREGATE_COLUMNS, aggregate_rows(scope, user, now))
 
 
-# Responses -----------------------------------------------------------------------------------
+# Responses ---------------------------------------------------------------------------------
+
+RESPONSES_PER_BATCH = 1_000  # responses read in shuffle order, then their answers by id
+ID_PURPOSE = b"change pulse: response_id in raw exports"
 
 
-def _closed(scope: Scope, now: datetime) -> list[Wave]:
-    """Return the scope's waves, refusing open ones: raw answers only after a wave has closed."""
-    waves = scope.waves()
-    still_open = [wave.name for wave in waves if now < wave.closes_at]
-    if still_open:
+def id_key() -> bytes:
+    """Return the key of exported response ids: derived from the app's secret, for this alone."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.digest(secret, ID_PURPOSE, "sha256")[:32]
+
+
+def public_id(key: bytes, response_id: int) -> str:
+    """Return a response's exported id: stable for a database, carrying no order."""
+    return hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8).hexdigest()
+
+
+def released_only(waves: list[Wave], now: datetime) -> list[Wave]:
+    """Return the waves whose results are released: the only ones whose raw answers may go out."""
+    return [wave for wave in waves if agg.results_released(wave.closes_at, now)]
+
+
+def _released(scope: Scope, now: datetime) -> list[insights.WaveView]:
+    """Return the scope's waves as released views, refusing any whose results are not out."""
+    views = insights.frames(scope.waves(), None, now)
+    pending = [view.wave.name for view in views if not view.released]
+    if pending:
         raise Invalid(
             "wave",
-            f"Raw responses of {', '.join(still_open)} can be exported once "
-            f"{'it closes' if len(still_open) == 1 else 'they close'}",
+            f"Raw responses of {', '.join(pending)} can be exported once "
+            f"{'its' if len(pending) == 1 else 'their'} results are released, after closing",
         )
-    return waves
+    return views
 
 
 def _version_cells() -> dict[int, str]:
@@ -189,72 +208,87 @@ def _version_cells() -> dict[int, str]:
     }
 
 
-def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
-    """Return the (wave, unit) groups with enough responses for their comments to be exported."""
-    thresholds = {wave.id: wave.comment_threshold for wave in waves}
-    counts = db.session.execute(
-        select(Response.wave_id, Response.unit_id, func.count())
-        .where(Response.wave_id.in_(list(thresholds)))
-        .group_by(Response.wave_id, Response.unit_id)
+def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
+    """Return where each unit's responses go in a raw export: its nearest unit that the export
+    may name, within the scope's subtree; units whose responses stay out are absent."""
+    inside = _subtree(unit, view.tree)
+    found = {}
+    for node in view.tree:
+        if node in view.withheld:
+            continue
+        target = agg.nearest_shown(node, view.tree, view.release.export)
+        if target is not None and target in inside:
+            found[node] = target
+    return found
+
+
+def _responses_in_order(wave_id: int, units: list[int] | None) -> Iterator[list[tuple]]:
+    """Yield a wave's (id, unit) responses in batches, in their stored random order."""
+    query = select(Response.id, Response.unit_id).where(Response.wave_id == wave_id)
+    if units is not None:
+        query = query.where(Response.unit_id.in_(units))
+    return driver_rows(query.order_by(Response.shuffle, Response.id), RESPONSES_PER_BATCH)
+
+
+def _answers_of(ids: list[int]) -> dict[int, list[tuple]]:
+    """Return the answers of some responses, by response: (version, value, option, text)."""
+    rows = db.session.connection().execute(
+        select(
+            Answer.response_id,
+            Answer.question_version_id,
+            Answer.value,
+            Answer.option_id,
+            Answer.text,
+        ).where(Answer.response_id.in_(ids))
     )
-    return {(w, u) for w, u, n in counts if agg.released_count(n, thresholds[w]) is not None}
-
-
-def answer_rows() -> Select:
-    """Return the query of answers as the export reads them: with their response's unit."""
-    return select(
-        Answer.response_id,
-        Response.unit_id,
-        Answer.question_version_id,
-        Answer.value,
-        Answer.option_id,
-        Answer.text,
-    ).join(Answer, Answer.response_id == Response.id)
+    found: dict[int, list[tuple]] = {}
+    for response_id, *answer in rows.tuples():
+        found.setdefault(response_id, []).append(answer)
+    return found
 
 
 def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
-    """Yield the long-form responses file: the header, then a chunk per batch of rows.
+    """Yield the long-form responses file: the header, then a chunk per batch of responses.
 
-    Closed waves only. Constant memory: rows stream from the driver wave by wave with no sort,
-    and every cell that is the same for many rows (wave, unit path, question, value) is made
-    safe and joined once. `response_id` is a keyed hash with a key made for this export alone,
-    so it groups one response's rows and reveals nothing else.
+    Released waves only, as the screens would show them: each response under its nearest unit
+    the export may name (left out where there is none, or where its unit is withheld), in the
+    stored random order, with comments only where `shows_comments` shows them for that unit.
+    Constant memory: responses stream in batches, and every cell that is the same for many rows
+    (wave, unit path, question, value) is made safe and joined once.
     """
-    waves = _closed(scope, now)
+    views = _released(scope, now)
     versions = _version_cells()
     options = {
         oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
     }
-    with_text = _text_allowed(waves)
-    views = insights.frames(waves, None, now)
-    key = secrets.token_bytes(16)
+    key = id_key()
+    ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
     yield line(RESPONSE_COLUMNS)
     for view in views:
         wave = view.wave
         head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
-        subtree = _subtree(scope.unit, view.tree)
-        prefixes = {unit: head + safe_cell(view.paths[unit]) + "," for unit in subtree}
-        texts = {unit for unit in subtree if (wave.id, unit) in with_text}
-        query = answer_rows().where(Response.wave_id == wave.id)
-        if scope.unit is not None:
-            query = query.where(Response.unit_id.in_(subtree))
-        ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
-        last, start = None, ""
-        for rows in driver_rows(query, STREAM_ROWS):
+        coarse = coarse_units(view, scope.unit)
+        prefixes = {unit: head + safe_cell(view.paths[coarse[unit]]) + "," for unit in coarse}
+        texts = {unit for unit in coarse if comments.shows_comments(view, coarse[unit])}
+        every = scope.unit is None and len(coarse) == len(view.tree)
+        for batch in _responses_in_order(wave.id, None if every else sorted(coarse)):
+            answers = _answers_of([response_id for response_id, _ in batch])
             out: list[str] = []
-            for response_id, unit_id, version, value, option, text in rows:
-                if response_id != last:
-                    digest = hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8)
-                    last, start = response_id, prefixes[unit_id] + digest.hexdigest()
-                if text is None:
-                    end = ends.get((version, value, option))
-                    if end is None:
-                        cell = "" if value is None else value
-                        end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
-                        ends[(version, value, option)] = end
-                    out.append(start + end)
-                elif unit_id in texts:
-                    out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
+            for response_id, unit_id in batch:
+                prefix = prefixes.get(unit_id)
+                if prefix is None:  # a unit outside the launch snapshot cannot be shown
+                    continue
+                start = prefix + public_id(key, response_id)
+                for version, value, option, text in answers.get(response_id, ()):
+                    if text is None:
+                        end = ends.get((version, value, option))
+                        if end is None:
+                            cell = "" if value is None else value
+                            end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
+                            ends[(version, value, option)] = end
+                        out.append(start + end)
+                    elif unit_id in texts:
+                        out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
             yield "".join(out)
 
 
