@@ -23,6 +23,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from survey.bank import CODE_PATTERN, CODE_RULE
 from survey.formtext import AppForm
 from survey.models import ActionStatus, Kind, Role
 from survey.services.units import UnitRow
@@ -102,10 +103,7 @@ class QuestionForm(AppForm):
         validators=[
             InputRequired("Enter a short code"),
             Length(max=64),
-            Regexp(
-                r"^[a-z][a-z0-9_]*$",
-                message="Use lower-case letters, digits and _ only, starting with a letter",
-            ),
+            Regexp(f"^{CODE_PATTERN}$", message=f"Use {CODE_RULE}"),
         ],
     )
     text = TextAreaField(
