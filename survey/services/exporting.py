@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from survey import aggregation as agg
-from survey.database import driver_rows
+from survey.database import driver_rows, rows_by_keys
 from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
 from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
@@ -177,17 +177,17 @@ def released_only(waves: list[Wave], now: datetime) -> list[Wave]:
     return [wave for wave in waves if agg.results_released(wave.closes_at, now)]
 
 
-def _released(scope: Scope, now: datetime) -> list[insights.WaveView]:
-    """Return the scope's waves as released views, refusing any whose results are not out."""
-    views = insights.frames(scope.waves(), None, now)
-    pending = [view.wave.name for view in views if not view.released]
+def _released(scope: Scope, now: datetime) -> list[Wave]:
+    """Return the scope's waves, refusing any whose results are not out."""
+    waves = scope.waves()
+    pending = [wave.name for wave in waves if wave not in released_only(waves, now)]
     if pending:
         raise Invalid(
             "wave",
             f"Raw responses of {', '.join(pending)} can be exported once "
             f"{'its' if len(pending) == 1 else 'their'} results are released, after closing",
         )
-    return views
+    return waves
 
 
 def _version_cells() -> dict[int, str]:
@@ -230,19 +230,13 @@ def _responses_in_order(wave_id: int, units: list[int] | None) -> Iterator[list[
     return driver_rows(query.order_by(Response.shuffle, Response.id), RESPONSES_PER_BATCH)
 
 
-def _answers_of(ids: list[int]) -> dict[int, list[tuple]]:
-    """Return the answers of some responses, by response: (version, value, option, text)."""
-    rows = db.session.connection().execute(
-        select(
-            Answer.response_id,
-            Answer.question_version_id,
-            Answer.value,
-            Answer.option_id,
-            Answer.text,
-        ).where(Answer.response_id.in_(ids))
-    )
+ANSWER_CELLS = ("response_id", "question_version_id", "value", "option_id", "text")
+
+
+def _grouped(rows: list[tuple]) -> dict[int, list[tuple]]:
+    """Return answer rows by response: (version, value, option, text)."""
     found: dict[int, list[tuple]] = {}
-    for response_id, *answer in rows.tuples():
+    for response_id, *answer in rows:
         found.setdefault(response_id, []).append(answer)
     return found
 
@@ -256,23 +250,24 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
     Constant memory: responses stream in batches, and every cell that is the same for many rows
     (wave, unit path, question, value) is made safe and joined once.
     """
-    views = _released(scope, now)
+    waves = _released(scope, now)
     versions = _version_cells()
     options = {
         oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
     }
     key = id_key()
+    answers_of = rows_by_keys(Answer.__table__, ANSWER_CELLS, "response_id", RESPONSES_PER_BATCH)
     ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
-    yield line(RESPONSE_COLUMNS)
-    for view in views:
-        wave = view.wave
+    yield line(RESPONSE_COLUMNS)  # now: each wave's release is worked out as the file streams
+    for wave in waves:
+        view = insights.frame(wave, None, now)
         head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
         coarse = coarse_units(view, scope.unit)
         prefixes = {unit: head + safe_cell(view.paths[coarse[unit]]) + "," for unit in coarse}
         texts = {unit for unit in coarse if comments.shows_comments(view, coarse[unit])}
         every = scope.unit is None and len(coarse) == len(view.tree)
         for batch in _responses_in_order(wave.id, None if every else sorted(coarse)):
-            answers = _answers_of([response_id for response_id, _ in batch])
+            answers = _grouped(answers_of([response_id for response_id, _ in batch]))
             out: list[str] = []
             for response_id, unit_id in batch:
                 prefix = prefixes.get(unit_id)
