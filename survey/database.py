@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -81,36 +81,6 @@ def driver_rows(query: Select, size: int) -> Iterator[list[tuple]]:
             yield rows
     finally:
         cursor.close()
-
-
-def rows_by_keys(
-    table: Table, columns: Sequence[str], key: str, size: int
-) -> Callable[[Sequence[int]], list[tuple]]:
-    """Return a reader of a table's rows whose `key` column is one of up to `size` given ids.
-
-    For long streams of lookups: rows come straight from the driver as plain tuples, and the
-    statement text never changes (SQLite's list is padded with -1, never an id; PostgreSQL
-    takes an array), so each backend prepares it once. Runs in the session's transaction.
-    """
-    connection = db.session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    # Names come from our models, quoted; the keys are always parameters.
-    head = f"SELECT {', '.join(map(quote, columns))} FROM {quote(table.name)} WHERE {quote(key)}"  # noqa: S608
-    driver = connection.connection.dbapi_connection
-    postgres = connection.dialect.name == "postgresql"
-    sql = f"{head} = ANY(%s)" if postgres else f"{head} IN ({', '.join('?' * size)})"
-
-    def read(keys: Sequence[int]) -> list[tuple]:
-        """Return the rows of these keys."""
-        params = [list(keys)] if postgres else [*keys, *[-1] * (size - len(keys))]
-        cursor = driver.cursor()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-    return read
 
 
 def insert_rows(

@@ -14,10 +14,10 @@ from datetime import datetime
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from survey import aggregation as agg
-from survey.database import driver_rows, rows_by_keys
+from survey.database import driver_rows
 from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
 from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
@@ -157,7 +157,7 @@ def aggregates_csv(scope: Scope, user: User | None, now: datetime) -> Iterator[s
 
 # Responses ---------------------------------------------------------------------------------
 
-RESPONSES_PER_BATCH = 1_000  # responses read in shuffle order, then their answers by id
+STREAM_ROWS = 10_000  # rows per chunk: about 1.5 MB of CSV
 ID_PURPOSE = b"change pulse: response_id in raw exports"
 
 
@@ -222,23 +222,24 @@ def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
     return found
 
 
-def _responses_in_order(wave_id: int, units: list[int] | None) -> Iterator[list[tuple]]:
-    """Yield a wave's (id, unit) responses in batches, in their stored random order."""
-    query = select(Response.id, Response.unit_id).where(Response.wave_id == wave_id)
+def answer_rows(wave_id: int, units: list[int] | None) -> Select:
+    """Return the query of a wave's answers as the export reads them: with their response's
+    unit, each response's rows together, responses in their stored random order."""
+    query = (
+        select(
+            Answer.response_id,
+            Response.unit_id,
+            Answer.question_version_id,
+            Answer.value,
+            Answer.option_id,
+            Answer.text,
+        )
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.wave_id == wave_id)
+    )
     if units is not None:
         query = query.where(Response.unit_id.in_(units))
-    return driver_rows(query.order_by(Response.shuffle, Response.id), RESPONSES_PER_BATCH)
-
-
-ANSWER_CELLS = ("response_id", "question_version_id", "value", "option_id", "text")
-
-
-def _grouped(rows: list[tuple]) -> dict[int, list[tuple]]:
-    """Return answer rows by response: (version, value, option, text)."""
-    found: dict[int, list[tuple]] = {}
-    for response_id, *answer in rows:
-        found.setdefault(response_id, []).append(answer)
-    return found
+    return query.order_by(Response.shuffle, Response.id)
 
 
 def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
@@ -256,7 +257,6 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
     }
     key = id_key()
-    answers_of = rows_by_keys(Answer.__table__, ANSWER_CELLS, "response_id", RESPONSES_PER_BATCH)
     ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
     yield line(RESPONSE_COLUMNS)  # now: each wave's release is worked out as the file streams
     for wave in waves:
@@ -266,24 +266,26 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         prefixes = {unit: head + safe_cell(view.paths[coarse[unit]]) + "," for unit in coarse}
         texts = {unit for unit in coarse if comments.shows_comments(view, coarse[unit])}
         every = scope.unit is None and len(coarse) == len(view.tree)
-        for batch in _responses_in_order(wave.id, None if every else sorted(coarse)):
-            answers = _grouped(answers_of([response_id for response_id, _ in batch]))
+        query = answer_rows(wave.id, None if every else sorted(coarse))
+        last, start = None, None
+        for rows in driver_rows(query, STREAM_ROWS):
             out: list[str] = []
-            for response_id, unit_id in batch:
-                prefix = prefixes.get(unit_id)
-                if prefix is None:  # a unit outside the launch snapshot cannot be shown
+            for response_id, unit_id, version, value, option, text in rows:
+                if response_id != last:
+                    prefix = prefixes.get(unit_id)  # None: outside the launch snapshot, unshown
+                    start = None if prefix is None else prefix + public_id(key, response_id)
+                    last = response_id
+                if start is None:
                     continue
-                start = prefix + public_id(key, response_id)
-                for version, value, option, text in answers.get(response_id, ()):
-                    if text is None:
-                        end = ends.get((version, value, option))
-                        if end is None:
-                            cell = "" if value is None else value
-                            end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
-                            ends[(version, value, option)] = end
-                        out.append(start + end)
-                    elif unit_id in texts:
-                        out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
+                if text is None:
+                    end = ends.get((version, value, option))
+                    if end is None:
+                        cell = "" if value is None else value
+                        end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
+                        ends[(version, value, option)] = end
+                    out.append(start + end)
+                elif unit_id in texts:
+                    out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
             yield "".join(out)
 
 
