@@ -448,15 +448,15 @@ class Checker:
         """Note the file's responses a stored wave has; any other is a problem on its line."""
         mine = {key: n for key, n in self.responses.items() if key[0] == wave.name}
         known = stored_response_keys(wave.id)
+        refusal = (
+            f"wave {wave.name!r} already exists: an import cannot add responses to a wave that "
+            + ("is open or has released its results" if wave.launched_at else "is being set up")
+        )
         for (name, path, response_id), number in mine.items():
             if response_id in known or nonce(name, path, response_id) in known:
                 self.plan.present.add(number)
             else:
-                self.report.problem(
-                    self.first_lines[number],
-                    f"wave {name!r} already exists: an import cannot add responses to a wave "
-                    "that is open or has released its results",
-                )
+                self.report.problem(self.first_lines[number], refusal)
 
 
 def stored_response_keys(wave_id: int) -> set[str]:
