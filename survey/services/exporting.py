@@ -222,18 +222,22 @@ def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
     return found
 
 
+# What the export reads of each answer (the benchmark reads the same, unsorted, as its baseline).
+READ_COLUMNS = (
+    Answer.response_id,
+    Response.unit_id,
+    Answer.question_version_id,
+    Answer.value,
+    Answer.option_id,
+    Answer.text,
+)
+
+
 def answer_rows(wave_id: int, units: list[int] | None) -> Select:
     """Return the query of a wave's answers as the export reads them: with their response's
     unit, each response's rows together, responses in their stored random order."""
     query = (
-        select(
-            Answer.response_id,
-            Response.unit_id,
-            Answer.question_version_id,
-            Answer.value,
-            Answer.option_id,
-            Answer.text,
-        )
+        select(*READ_COLUMNS)
         .join(Answer, Answer.response_id == Response.id)
         .where(Response.wave_id == wave_id)
     )
