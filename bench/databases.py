@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, text
 PG_ADMIN_URL = os.environ.get(
     "BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-PG_BENCH_DB = "changepulse_bench"
+# Dropped and made anew on each run: name your own database when others share the server.
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "changepulse_bench")
 
 
 def database_url(backend: str, folder: Path) -> str:

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 
 from survey.models import Kind
 
+# Question codes as other survey tools write them (`HX_AWARE`, `q1.a`): kept as written for
+# display, compared without regard to case.
+CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+CODE_RULE = "letters, digits, _, - and . only, starting with a letter or digit"
+
 DEFAULT_SURVEY = "Understanding the change"
 
 DEFAULT_DEFINITION = (

@@ -93,13 +93,13 @@ def tick_command() -> None:
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
 @click.option("--excel", is_flag=True, help="Start with a byte-order mark, for Excel.")
 def export_command(kind: str, wave_name: str, unit_path: str, output: TextIO, excel: bool) -> None:
-    """Write responses (closed waves, long form) or aggregates (as the screens show them) as CSV."""
+    """Write responses (released waves, long form) or aggregates (as on screen) as CSV."""
     now = utcnow()
     launched = insights.launched_waves()
     if wave_name:
         chosen = [w for w in launched if w.name == wave_name]
-    elif kind == "responses":  # every wave whose raw answers may go out: the closed ones
-        chosen = [w for w in launched if now >= w.closes_at]
+    elif kind == "responses":  # every wave whose raw answers may go out: the released ones
+        chosen = exporting.released_only(launched, now)
     else:
         chosen = launched
     if not chosen:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Response, Role, Unit, Wave, utcnow
+from survey.models import Answer, Response, Role, Unit, Wave, utcnow
 from survey.services import questions, units, waves
 from survey.services.pulses import Item, Pulse, load_pulse
 from survey.services.users import set_user
@@ -37,19 +40,72 @@ class Org:
         return next(i for i in self.pulse.items if i.code == code)
 
 
-def build_org(app: Flask, opens: timedelta, closes: timedelta, invitations: int = 5) -> Org:
-    """Create units, the default survey and a launched wave open from now+opens to now+closes."""
+def build_org(
+    app: Flask,
+    opens: timedelta,
+    closes: timedelta,
+    invitations: int = 5,
+    more: Mapping[str, int] | None = None,
+) -> Org:
+    """Create units (Team A, Team B and `more`: path to headcount), the default survey and a
+    launched wave open from now+opens to now+closes."""
     now = utcnow()
     with write_transaction() as session:
         survey = questions.ensure_default_survey(session)
         team = units.ensure_path(session, TEAM_PATH, 40)
         units.ensure_path(session, "Test Council > Operations > Team B", 12)
+        for path, headcount in (more or {}).items():
+            units.ensure_path(session, path, headcount)
         wave = waves.create_wave(session, survey, f"Wave {now:%H%M%S%f}", now + opens, now + closes)
         waves.launch_wave(session, wave, now)
         token = waves.team_link(session, wave, team)
         issued = waves.issue_invitations(session, wave, team, invitations)
         wave_id, unit_id = wave.id, team.id
     return Org(wave_id, unit_id, token, issued, load_pulse(wave_id))
+
+
+def insert_responses(
+    org: Org, unit: int, count: int, rng: random.Random, comment: Callable[[int], str | None]
+) -> list[int]:
+    """Store responses of a unit straight into the database, with random answers and the
+    comment `comment(n)` for the n-th (none for None); return their ids in insertion order."""
+    ids = []
+    with write_transaction() as session:
+        for n in range(count):
+            response = session.execute(
+                insert(Response)
+                .values(
+                    wave_id=org.wave_id,
+                    unit_id=unit,
+                    nonce=secrets.token_hex(16),
+                    submitted_on=utcnow().date(),
+                )
+                .returning(Response.id)
+            ).scalar_one()
+            ids.append(response)
+            blank = {"response_id": response, "value": None, "option_id": None, "text": None}
+            rows = [blank | row for item in org.pulse.items for row in _random_answer(item, rng)]
+            said = comment(n)
+            if said is not None:
+                free = next(item for item in org.pulse.items if item.kind == "text")
+                rows.append(blank | {"question_version_id": free.id, "text": said})
+            session.execute(insert(Answer), rows)
+    return ids
+
+
+def _random_answer(item: Item, rng: random.Random) -> list[dict[str, object]]:
+    """Return the rows of one random answer to a question (none for free text)."""
+    row: dict[str, object] = {"question_version_id": item.id}
+    if item.kind == "text":
+        return []
+    if item.kind == "scale5":
+        return [row | {"value": rng.randint(1, 5)}]
+    if item.kind == "scale11":
+        return [row | {"value": rng.randint(0, 10)}]
+    if item.kind == "single":
+        return [row | {"option_id": rng.choice(item.choices).id}]
+    picked = rng.sample(item.choices[:-1], rng.randint(1, 3))
+    return [row | {"option_id": choice.id} for choice in picked]
 
 
 def response_count(app: Flask) -> int:

@@ -51,6 +51,14 @@ def test_add_custom_question_and_find_it_by_search(admin: FlaskClient, org: Org)
     assert "awareness" not in html
 
 
+def test_codes_other_tools_write_are_kept_as_written(app: Flask, admin: FlaskClient) -> None:
+    assert (
+        post(admin, "/admin/questions/new", NEW_QUESTION | {"code": "HX_Trust-2.a"}).status_code
+        == 303
+    )
+    assert question_id(app, "HX_Trust-2.a")
+
+
 def test_search_url_loads_as_a_full_page(admin: FlaskClient, org: Org) -> None:
     page = admin.get("/admin/questions?q=lead").get_data(as_text=True)
     assert page.startswith("<!DOCTYPE html>")
@@ -60,8 +68,9 @@ def test_search_url_loads_as_a_full_page(admin: FlaskClient, org: Org) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"code": "Bad Code"}, "lower-case letters"),
+        ({"code": "Bad Code"}, "letters, digits, _, - and . only"),
         ({"code": "awareness"}, "already exists"),
+        ({"code": "AWARENESS"}, "already exists"),  # codes match whatever their case
         ({"text": ""}, "Enter the question"),
         ({"kind": "single", "options": "Only one"}, "at least 2 choices"),
         ({"kind": "scale5", "options": "A\nB"}, "Only one-choice and several-choice"),

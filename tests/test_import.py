@@ -8,6 +8,7 @@ import io
 import os
 import random
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,13 +16,20 @@ import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Answer, ImportJob, Response, Unit, utcnow
+from survey.models import ImportJob, Question, Unit, Wave, utcnow
 from survey.services import exporting, import_jobs, importing, insights
-from tests.helpers import build_org, csrf_from, empty_tables, response_count, sign_in
+from tests.helpers import (
+    build_org,
+    csrf_from,
+    empty_tables,
+    insert_responses,
+    response_count,
+    sign_in,
+)
 
 HEADER = ",".join(exporting.RESPONSE_COLUMNS)
 GOOD = (
@@ -47,20 +55,49 @@ def import_text(app: Flask, text: str | bytes, dry_run: bool = False) -> importi
         return importing.import_responses(lambda _mode: io.BytesIO(data), dry_run)
 
 
-def test_round_trip_of_the_demo_gives_identical_aggregates(app: Flask, runner) -> None:
+def preserved(responses: str, aggregates: str) -> list[list[str]]:
+    """Return what a round trip must keep: the aggregate rows of every unit the raw export
+    names (its responses are exactly those of its subtree that the screens show)."""
+    named = {(row[0], row[3]) for row in rows_of(responses)}
+    return [row for row in rows_of(aggregates) if (row[0], row[2]) in named]
+
+
+def wave_totals(app: Flask) -> dict[str, int]:
+    """Return each released wave's count of responses where the screens show it."""
+    with app.app_context():
+        views = insights.frames(insights.launched_waves(), None, utcnow())
+        return {
+            view.wave.name: count
+            for view in views
+            for unit, parent in view.tree.items()
+            if view.released and parent is None and (count := view.count(unit)) is not None
+        }
+
+
+def per_wave(responses: str) -> dict[str, int]:
+    """Return how many responses a raw export has of each wave."""
+    return dict(Counter(wave for wave, _ in {(row[0], row[4]) for row in rows_of(responses)}))
+
+
+def test_round_trip_of_the_demo_keeps_every_named_unit_and_wave_total(app: Flask, runner) -> None:
     assert runner.invoke(args=["demo"]).exit_code == 0
     responses, aggregates = closed_exports(app)
+    totals = wave_totals(app)
+    assert per_wave(responses) == totals
     with app.app_context():
         empty_tables()
     report = import_text(app, responses)
     assert report.ok, report.problems
     assert report.added == report.responses > 1000
-    assert closed_exports(app)[1] == aggregates
-    # The same file again adds nothing.
-    again = import_text(app, responses)
-    assert again.ok
-    assert again.added == 0
-    assert closed_exports(app)[1] == aggregates
+    after = closed_exports(app)
+    assert preserved(responses, after[1]) == preserved(responses, aggregates)
+    assert wave_totals(app) == totals
+    # The file again, or the new database's own export, adds nothing.
+    for again in (responses, after[0]):
+        report = import_text(app, again)
+        assert report.ok, report.problems
+        assert (report.added, report.present) == (0, report.responses)
+    assert closed_exports(app)[1] == after[1]
 
 
 COMMENTS = st.text(alphabet="=+-@'\t\"ab, \r\n", min_size=1, max_size=12).filter(str.strip)
@@ -84,52 +121,20 @@ def test_round_trip_on_generated_data(
         empty_tables()
         org = build_org(app, opens=-timedelta(days=20), closes=-timedelta(days=2))
         team_b = db.session.scalars(select(Unit.id).where(Unit.name == "Team B")).one()
-        with write_transaction() as session:
-            for unit, count in zip((org.unit_id, team_b), teams, strict=True):
-                for n in range(count):
-                    response = session.execute(
-                        insert(Response)
-                        .values(
-                            wave_id=org.wave_id,
-                            unit_id=unit,
-                            nonce=f"g{unit}-{n}",
-                            submitted_on=utcnow().date(),
-                        )
-                        .returning(Response.id)
-                    ).scalar_one()
-                    rows = []
-                    for item in org.pulse.items:
-                        row = {
-                            "response_id": response,
-                            "question_version_id": item.id,
-                            "value": None,
-                            "option_id": None,
-                            "text": None,
-                        }
-                        if item.kind == "scale5":
-                            rows.append(row | {"value": rng.randint(1, 5)})
-                        elif item.kind == "scale11":
-                            rows.append(row | {"value": rng.randint(0, 10)})
-                        elif item.kind == "single":
-                            rows.append(row | {"option_id": rng.choice(item.choices).id})
-                        elif item.kind == "multi":
-                            picked = rng.sample(item.choices[:-1], rng.randint(1, 3))
-                            rows.extend(row | {"option_id": c.id} for c in picked)
-                        elif rng.random() < 0.8:
-                            rows.append(row | {"text": rng.choice(comments)})
-                    session.execute(insert(Answer), rows)
+
+        def comment(_n: int) -> str | None:
+            return rng.choice(comments) if rng.random() < 0.8 else None
+
+        for unit, count in zip((org.unit_id, team_b), teams, strict=True):
+            insert_responses(org, unit, count, rng, comment)
     responses, aggregates = closed_exports(app)
+    totals = wave_totals(app)
     with app.app_context():
         empty_tables()
-    assert import_text(app, responses).ok
-    after = rows_of(closed_exports(app)[1])
-    # A file of responses says nothing of a unit nobody in it answered from, so such a unit
-    # (suppressed throughout) is not recreated; every other row is identical.
-    answered = {row[3] for row in rows_of(responses)}
-    before = rows_of(aggregates)
-    missing = [row for row in before if row not in after]
-    assert [row for row in after if row not in before] == []
-    assert all(row[-1] == "true" and row[2] not in answered for row in missing)
+    if rows_of(responses):  # else no unit could be shown, so the file is empty
+        assert import_text(app, responses).ok
+    assert preserved(responses, closed_exports(app)[1]) == preserved(responses, aggregates)
+    assert wave_totals(app) == totals == per_wave(responses)
 
 
 def rows_of(text: str) -> list[list[str]]:
@@ -390,3 +395,56 @@ def test_answering_one_of_many_questions_twice_is_found(app: Flask) -> None:
     ]
     report = import_text(app, HEADER + "\r\n" + "".join(rows), dry_run=True)
     assert report.ok, report.problems
+
+
+def test_a_raw_export_imported_again_adds_nothing_and_says_so(app: Flask) -> None:
+    with app.app_context():
+        org = build_org(app, -timedelta(days=20), -timedelta(days=2))
+        insert_responses(org, org.unit_id, 12, random.Random(5), "said {}".format)
+    responses = closed_exports(app)[0]
+    dry = import_text(app, responses, dry_run=True)
+    assert dry.ok, dry.problems
+    assert "good to import: 0 new responses, 12 already there" in importing.summary(dry)
+    done = import_text(app, responses)
+    assert importing.summary(done).startswith("imported 0 new responses, 12 already there")
+    assert response_count(app) == 12
+
+
+@pytest.mark.parametrize("closes", [timedelta(days=3), -timedelta(days=2)], ids=["open", "out"])
+def test_an_import_never_adds_to_an_existing_wave(app: Flask, closes: timedelta) -> None:
+    with app.app_context():
+        org = build_org(app, -timedelta(days=20), closes)
+        insert_responses(org, org.unit_id, 6, random.Random(5), lambda _n: None)
+        wave = db.session.get_one(Wave, org.wave_id)
+        cells = (wave.name, wave.opens_at.date(), wave.closes_at.date())
+    row = GOOD.replace("Spring 2024,2024-03-01,2024-03-21", ",".join(map(str, cells)))
+    report = import_text(app, HEADER + "\r\n" + row)
+    refused = f"line 2: wave {cells[0]!r} already exists: an import cannot add responses to a "
+    assert any(str(p).startswith(refused) for p in report.problems), report.problems
+    assert response_count(app) == 6
+
+
+def test_an_import_makes_only_waves_that_have_ended(app: Flask) -> None:
+    today = utcnow().date().isoformat()
+    report = import_text(app, HEADER + "\r\n" + GOOD.replace("2024-03-21", today))
+    assert [str(p) for p in report.problems] == [
+        f"line 2: wave 'Spring 2024' ends on {today}: an import makes only waves that closed "
+        "before today"
+    ]
+
+
+def test_question_codes_of_other_tools_are_kept_and_matched_whatever_their_case(
+    app: Flask,
+) -> None:
+    upper = GOOD.replace(",knowledge,1,", ",HX_AWARE,1,") + GOOD.replace(
+        ",knowledge,1,", ",hx_aware,1,"
+    ).replace(",r1,", ",r2,")
+    odd = GOOD.replace(",knowledge,1,", ",Q1.a-2,1,").replace(",r1,", ",r3,")
+    report = import_text(app, HEADER + "\r\n" + upper + odd)
+    assert report.ok, report.problems
+    assert report.added == 3
+    later = (upper + odd).replace("Spring 2024", "Autumn 2024").replace("HX_AWARE", "Hx_Aware")
+    assert import_text(app, HEADER + "\r\n" + later).ok
+    with app.app_context():
+        codes = db.session.scalars(select(Question.code).order_by(Question.code)).all()
+    assert codes == ["HX_AWARE", "Q1.a-2"]

@@ -19,6 +19,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from survey.bank import CODE_PATTERN, CODE_RULE
 from survey.formtext import AppForm, MinuteField, WholeNumberField
 from survey.models import ActionStatus, Kind, Role
 from survey.numbers import coerce_id, coerce_optional_id
@@ -92,10 +93,7 @@ class QuestionForm(AppForm):
         validators=[
             InputRequired("Enter a short code"),
             Length(max=64),
-            Regexp(
-                r"^[a-z][a-z0-9_]*$",
-                message="Use lower-case letters, digits and _ only, starting with a letter",
-            ),
+            Regexp(f"^{CODE_PATTERN}$", message=f"Use {CODE_RULE}"),
         ],
     )
     text = TextAreaField(

@@ -233,13 +233,17 @@ def export_aggregates() -> object:
 @bp.get("/export/responses.csv")
 @requires(Role.ADMIN)
 def export_responses() -> object:
-    """Raw answers of the closed waves in the filters, long form (admins only)."""
+    """Raw answers of the released waves in the filters, long form (admins only)."""
     now = utcnow()
     scope = _export_scope()
-    closed = [wave.id for wave in scope.waves() if now >= wave.closes_at]
-    if not closed:
-        abort(409, "Raw responses can be exported once a wave has closed: choose a closed wave.")
-    scope = exporting.Scope(closed, scope.unit)
+    released = [wave.id for wave in exporting.released_only(scope.waves(), now)]
+    if not released:
+        abort(
+            409,
+            "Raw responses can be exported once a wave has closed and its results are released: "
+            "choose a wave whose results are out.",
+        )
+    scope = exporting.Scope(released, scope.unit)
     chunks = exporting.responses_csv(scope, now)
     return download(chunks, _file("responses", scope), bool(request.args.get("excel")))
 

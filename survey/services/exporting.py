@@ -7,20 +7,21 @@ Formats are in the README ("CSV formats") and are what `importing` reads back.
 from __future__ import annotations
 
 import hashlib
-import secrets
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from sqlalchemy import Select, func, select
+from flask import current_app
+from sqlalchemy import Select, select
 
 from survey import aggregation as agg
 from survey.database import driver_rows
 from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
 from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
-from survey.services import insights
+from survey.services import comments, insights
 from survey.services.problems import Invalid
 from survey.services.pulses import load_pulse
 
@@ -53,7 +54,6 @@ AGGREGATE_COLUMNS = (
     "significant",
     "suppressed",
 )
-STREAM_ROWS = 10_000  # rows per chunk: about 1.5 MB of CSV
 
 
 @dataclass(frozen=True)
@@ -155,18 +155,37 @@ def aggregates_csv(scope: Scope, user: User | None, now: datetime) -> Iterator[s
     return rows_to_csv(AGGREGATE_COLUMNS, aggregate_rows(scope, user, now))
 
 
-# Responses -----------------------------------------------------------------------------------
+# Responses ---------------------------------------------------------------------------------
+
+STREAM_ROWS = 10_000  # rows per chunk: about 1.5 MB of CSV
+ID_PURPOSE = b"change pulse: response_id in raw exports"
 
 
-def _closed(scope: Scope, now: datetime) -> list[Wave]:
-    """Return the scope's waves, refusing open ones: raw answers only after a wave has closed."""
+def id_key() -> bytes:
+    """Return the key of exported response ids: derived from the app's secret, for this alone."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.digest(secret, ID_PURPOSE, "sha256")[:32]
+
+
+def public_id(key: bytes, response_id: int) -> str:
+    """Return a response's exported id: stable for a database, carrying no order."""
+    return hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8).hexdigest()
+
+
+def released_only(waves: list[Wave], now: datetime) -> list[Wave]:
+    """Return the waves whose results are released: the only ones whose raw answers may go out."""
+    return [wave for wave in waves if agg.results_released(wave.closes_at, now)]
+
+
+def _released(scope: Scope, now: datetime) -> list[Wave]:
+    """Return the scope's waves, refusing any whose results are not out."""
     waves = scope.waves()
-    still_open = [wave.name for wave in waves if now < wave.closes_at]
-    if still_open:
+    pending = [wave.name for wave in waves if wave not in released_only(waves, now)]
+    if pending:
         raise Invalid(
             "wave",
-            f"Raw responses of {', '.join(still_open)} can be exported once "
-            f"{'it closes' if len(still_open) == 1 else 'they close'}",
+            f"Raw responses of {', '.join(pending)} can be exported once "
+            f"{'its' if len(pending) == 1 else 'their'} results are released, after closing",
         )
     return waves
 
@@ -189,70 +208,78 @@ def _version_cells() -> dict[int, str]:
     }
 
 
-def _text_allowed(waves: list[Wave]) -> set[tuple[int, int]]:
-    """Return the (wave, unit) groups with enough responses for their comments to be exported."""
-    thresholds = {wave.id: wave.comment_threshold for wave in waves}
-    counts = db.session.execute(
-        select(Response.wave_id, Response.unit_id, func.count())
-        .where(Response.wave_id.in_(list(thresholds)))
-        .group_by(Response.wave_id, Response.unit_id)
+def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
+    """Return where each unit's responses go in a raw export: its nearest unit that the export
+    may name, within the scope's subtree; units whose responses stay out are absent."""
+    inside = _subtree(unit, view.tree)
+    found = {}
+    for node in view.tree:
+        if node in view.withheld:
+            continue
+        target = agg.nearest_shown(node, view.tree, view.release.export)
+        if target is not None and target in inside:
+            found[node] = target
+    return found
+
+
+# What the export reads of each answer (the benchmark reads the same, unsorted, as its baseline).
+READ_COLUMNS = (
+    Answer.response_id,
+    Response.unit_id,
+    Answer.question_version_id,
+    Answer.value,
+    Answer.option_id,
+    Answer.text,
+)
+
+
+def answer_rows(wave_id: int, units: list[int] | None) -> Select:
+    """Return the query of a wave's answers as the export reads them: with their response's
+    unit, each response's rows together, responses in their stored random order."""
+    query = (
+        select(*READ_COLUMNS)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.wave_id == wave_id)
     )
-    return {(w, u) for w, u, n in counts if agg.released_count(n, thresholds[w]) is not None}
-
-
-def answer_rows() -> Select:
-    """Return the query of answers as the export reads them: with their response's unit."""
-    return select(
-        Answer.response_id,
-        Response.unit_id,
-        Answer.question_version_id,
-        Answer.value,
-        Answer.option_id,
-        Answer.text,
-    ).join(Answer, Answer.response_id == Response.id)
+    if units is not None:
+        query = query.where(Response.unit_id.in_(units))
+    return query.order_by(Response.shuffle, Response.id)
 
 
 def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
-    """Yield the long-form responses file: the header, then a chunk per batch of rows.
+    """Yield the long-form responses file: the header, then a chunk per batch of responses.
 
-    Closed waves only. Constant memory: rows stream from the driver wave by wave with no sort,
-    and every cell that is the same for many rows (wave, unit path, question, value) is made
-    safe and joined once. `response_id` is a keyed hash with a key made for this export alone,
-    so it groups one response's rows and reveals nothing else.
+    Released waves only, as the screens would show them: each response under its nearest unit
+    the export may name (left out where there is none, or where its unit is withheld), in the
+    stored random order, with comments only where `shows_comments` shows them for that unit.
+    Constant memory: responses stream in batches, and every cell that is the same for many rows
+    (wave, unit path, question, value) is made safe and joined once.
     """
-    waves = _closed(scope, now)
+    waves = _released(scope, now)
     versions = _version_cells()
     options = {
         oid: safe_cell(code) for oid, code in db.session.execute(select(Option.id, Option.code))
     }
-    with_text = _text_allowed(waves)
-    views = insights.frames(waves, None, now)
-    key = secrets.token_bytes(16)
-    yield line(RESPONSE_COLUMNS)
-    for view in views:
-        wave = view.wave
+    key = id_key()
+    ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
+    yield line(RESPONSE_COLUMNS)  # now: each wave's release is worked out as the file streams
+    for wave in waves:
+        view = insights.frame(wave, None, now)
         head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
-        subtree = _subtree(scope.unit, view.tree)
-        prefixes = {unit: head + safe_cell(view.paths[unit]) + "," for unit in subtree}
-        texts = {unit for unit in subtree if (wave.id, unit) in with_text}
-        query = answer_rows().where(Response.wave_id == wave.id)
-        if scope.unit is not None:
-            query = query.where(Response.unit_id.in_(subtree))
-        ends: dict[tuple[int, int | None, int | None], str] = {}  # cells after response_id
-        last, start, prefix = None, "", None
+        coarse = coarse_units(view, scope.unit)
+        prefixes = {unit: head + safe_cell(view.paths[coarse[unit]]) + "," for unit in coarse}
+        texts = {unit for unit in coarse if comments.shows_comments(view, coarse[unit])}
+        every = scope.unit is None and len(coarse) == len(view.tree)
+        query = answer_rows(wave.id, None if every else sorted(coarse))
+        last, start = None, None
         for rows in driver_rows(query, STREAM_ROWS):
             out: list[str] = []
             for response_id, unit_id, version, value, option, text in rows:
                 if response_id != last:
-                    last, prefix = response_id, prefixes.get(unit_id)
-                    if prefix is not None:
-                        digest = hashlib.blake2b(
-                            response_id.to_bytes(8, "big"), key=key, digest_size=8
-                        )
-                        start = prefix + digest.hexdigest()
-                if prefix is None:
-                    # A unit outside the wave's launch snapshot has no place in its tree, so
-                    # neither a path nor an anonymity group: its answers are not exported.
+                    prefix = prefixes.get(unit_id)  # None: outside the launch snapshot, unshown
+                    start = None if prefix is None else prefix + public_id(key, response_id)
+                    last = response_id
+                if start is None:
                     continue
                 if text is None:
                     end = ends.get((version, value, option))

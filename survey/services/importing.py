@@ -1,9 +1,13 @@
 """Import of past results in the responses CSV format, so trend lines start before the product.
 
 The whole file is checked first and every bad row reported with its line number; nothing is
-stored unless all of it is good, and then all of it is stored in one transaction. Waves, units
-and questions named in the file are created when missing and reused when present. Each response
-is keyed by its wave, unit and `response_id`, so importing the same file again adds nothing.
+stored unless all of it is good, and then all of it is stored in one transaction. Units and
+questions named in the file are created when missing and reused when present (question codes
+whatever the case of their letters). An import never adds a response to a wave that exists: a
+released wave is final and an open one must not be padded, so rows for an existing wave must be
+responses it already has (recognised by the id the raw export gives them, or by the key an
+earlier import stored), and a wave the import makes must have closed before today. So
+importing the same file again, or a raw export of the same database, adds nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from survey import bank
-from survey.database import insert_rows, new_ids, references_known, write_transaction
+from survey.database import (
+    driver_rows,
+    insert_rows,
+    new_ids,
+    references_known,
+    write_transaction,
+)
 from survey.exports import NUL_IN_CELL, original_text, unreadable
 from survey.extensions import db
 from survey.models import (
@@ -43,11 +53,11 @@ from survey.models import (
     utcnow,
 )
 from survey.numbers import YEARS, in_window, parse_date, parse_int
-from survey.services import questions, tallies, units, waves
+from survey.services import exporting, questions, tallies, units, waves
 from survey.services.exporting import RESPONSE_COLUMNS
 
 NONCE_PREFIX = "import:"
-CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+CODE = re.compile(bank.CODE_PATTERN)
 SCALES = {Kind.SCALE5: (1, 5), Kind.SCALE11: (0, 10)}
 KINDS = {kind.value for kind in Kind}
 MAX_LISTED = 200  # problems listed; the count says how many there were in all
@@ -84,8 +94,9 @@ class Problem:
 
 @dataclass
 class QuestionSeen:
-    """A question version as the file defines it, and where it was first defined."""
+    """A question version as the file defines it (its code as first written), and where."""
 
+    code: str
     text: str
     dimension: str
     kind: Kind
@@ -100,7 +111,8 @@ class Report:
 
     rows: int = 0
     responses: int = 0
-    added: int = 0  # responses stored (the rest were there already)
+    present: int = 0  # responses already stored, so left as they are
+    added: int = 0  # responses stored
     waves: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
@@ -186,9 +198,11 @@ class Plan:
     """
 
     waves: dict[str, tuple[date, date]] = field(default_factory=dict)
+    stored_waves: set[str] = field(default_factory=set)  # names that existed when checked
+    present: set[int] = field(default_factory=set)  # response numbers already stored
+    # Keyed by the code in lower case, and the version.
     questions: dict[tuple[str, int], QuestionSeen] = field(default_factory=dict)
     wave_questions: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    units: set[str] = field(default_factory=set)
     responses: list[tuple[str, str, str]] = field(default_factory=list)  # wave, path, id
     choices: list[tuple[tuple[str, int], int | None, str | None]] = field(default_factory=list)
     texts: list[tuple[tuple[str, int], str]] = field(default_factory=list)
@@ -229,6 +243,7 @@ class Checker:
         # By response number: the questions below WORD_BITS it answers, a bit each.
         self.answered = array("q")
         self.answered_more: set[int] = set()  # (response number << 32) | question index
+        self.first_lines = array("q")  # by response number: the line it starts on
         self.max_text = current_app.config["TEXT_ANSWER_MAX_CHARS"]
         self.existing = self._existing_versions()
         self._waves: dict[tuple[str, ...], tuple[str, Errors]] = {}
@@ -248,7 +263,7 @@ class Checker:
             .outerjoin(Option, Option.question_version_id == QuestionVersion.id)
         )
         for code, version, kind, option in rows:
-            found.setdefault((code, version), (kind, set()))[1].add(option)
+            found.setdefault((code.lower(), version), (kind, set()))[1].add(option)
         return found
 
     def row(self, line: int, cells: tuple[str, ...]) -> None:
@@ -288,9 +303,10 @@ class Checker:
         if number is None:
             number = self.responses[key] = len(self.answered)
             self.answered.append(0)
+            self.first_lines.append(line)
             self.plan.responses.append(key)
         if self._answered_before(number, question.seen.index) and question.kind is not Kind.MULTI:
-            problem(line, f"response {response_id} answers {question.key[0]} twice")
+            problem(line, f"response {response_id} answers {question.seen.code} twice")
         self.plan.answer_responses.append(number)
         self.plan.answer_choices.append(choice)
 
@@ -342,7 +358,6 @@ class Checker:
             verdict = (None, (f"unit_path has {len(parts)} levels; {units.TOO_DEEP.lower()}",))
         else:
             verdict = (units.SEPARATOR.join(parts), ())
-            self.plan.units.add(verdict[0])
         self._units[cell] = verdict
         return verdict
 
@@ -359,7 +374,7 @@ class Checker:
         if _has_nul(text, dimension):
             return _QuestionCheck((f"question_text or dimension: {NUL_IN_CELL}",))
         if not CODE.fullmatch(code):
-            return _QuestionCheck(("question_code must be lower-case letters, digits and _",))
+            return _QuestionCheck((f"question_code must be 1 to 64 {bank.CODE_RULE}",))
         number = parse_int(version, 1)
         if number is None:
             return _QuestionCheck(("question_version must be a whole number from 1",))
@@ -367,12 +382,13 @@ class Checker:
             return _QuestionCheck(
                 (f"unknown kind {kind_text[:20]!r}: use scale5, scale11, single, multi or text",)
             )
-        key, kind = (code, number), Kind(kind_text)
+        key, kind = (code.lower(), number), Kind(kind_text)
         text, dimension = original_text(text).strip(), original_text(dimension).strip()
         seen = self.plan.questions.get(key)
         if seen is None:
             index = len(self.plan.questions)
-            seen = self.plan.questions[key] = QuestionSeen(text, dimension, kind, line, index)
+            seen = QuestionSeen(code, text, dimension, kind, line, index)
+            self.plan.questions[key] = seen
         if (seen.text, seen.dimension, seen.kind) != (text, dimension, kind):
             differs = f"question {code} version {key[1]} differs from line {seen.line}"
             return _QuestionCheck((differs,))
@@ -402,8 +418,9 @@ class Checker:
                 return (f"a {kind.value} answer is a whole number from {low} to {high}",)
             return ()
         if value or text or not CODE.fullmatch(option):
-            return (f"a {kind.value} answer is an option code (lower-case, digits, _)",)
-        code, number = question.key
+            return (f"a {kind.value} answer is an option code ({bank.CODE_RULE})",)
+        number = question.key[1]
+        code = question.seen.code if question.seen else question.key[0]
         if question.stored and option not in question.stored[1]:
             return (f"{option!r} is not an option of question {code} version {number}",)
         if question.seen is not None and option not in question.seen.options:
@@ -435,16 +452,55 @@ class Checker:
             wave.name: wave
             for wave in db.session.scalars(select(Wave).where(Wave.name.in_(self.plan.waves)))
         }
+        self.plan.stored_waves = set(stored)
         for name, wave in stored.items():
             dates = (wave.opens_at.date(), wave.closes_at.date())
             if dates != self.plan.waves[name]:
                 self.report.problem(0, f"wave {name!r} exists with dates {dates[0]} to {dates[1]}")
-            asked = {(q.code, q.version) for q in _wave_versions(wave.id)}
+            asked = {(q.code.lower(), q.version) for q in _wave_versions(wave.id)}
             for key in self.plan.wave_questions.get(name, []):
                 if key not in asked:
-                    self.report.problem(
-                        0, f"wave {name!r} exists and did not ask {key[0]} v{key[1]}"
-                    )
+                    code = self.plan.questions[key].code
+                    self.report.problem(0, f"wave {name!r} exists and did not ask {code} v{key[1]}")
+            self._already_there(wave)
+        today = utcnow().date()
+        for name, (_, end) in self.plan.waves.items():
+            if name not in stored and end >= today:
+                self.report.problem(
+                    self._wave_lines[name],
+                    f"wave {name!r} ends on {end}: an import makes only waves that closed "
+                    "before today",
+                )
+        self.report.present = len(self.plan.present)
+
+    def _already_there(self, wave: Wave) -> None:
+        """Note the file's responses a stored wave has; any other is a problem on its line."""
+        mine = {key: n for key, n in self.responses.items() if key[0] == wave.name}
+        known = stored_response_keys(wave.id)
+        refusal = (
+            f"wave {wave.name!r} already exists: an import cannot add responses to a wave that "
+            + ("is open or has released its results" if wave.launched_at else "is being set up")
+        )
+        for (name, path, response_id), number in mine.items():
+            if response_id in known or nonce(name, path, response_id) in known:
+                self.plan.present.add(number)
+            else:
+                self.report.problem(self.first_lines[number], refusal)
+
+
+def stored_response_keys(wave_id: int) -> set[str]:
+    """Return what recognises a wave's stored responses in a file: the id the raw export gives
+    each, and the key of each that an earlier import stored."""
+    key = exporting.id_key()
+    found = set()
+    for rows in driver_rows(
+        select(Response.id, Response.nonce).where(Response.wave_id == wave_id), 10_000
+    ):
+        for response_id, stored_nonce in rows:
+            found.add(exporting.public_id(key, response_id))
+            if stored_nonce.startswith(NONCE_PREFIX):
+                found.add(stored_nonce)
+    return found
 
 
 @dataclass(frozen=True)
@@ -502,14 +558,14 @@ def _question_versions(session: Session, plan: Plan) -> dict[tuple[str, int], Qu
     """Return every question version the file uses, creating missing ones (bank ones from the
     bank, so built-in questions keep their aims and decoys)."""
     found: dict[tuple[str, int], QuestionVersion] = {}
-    specs = {spec.code: spec for spec in bank.DEFAULT_QUESTIONS}
+    specs = {spec.code.lower(): spec for spec in bank.DEFAULT_QUESTIONS}
     for (code, number), seen in plan.questions.items():
-        question = session.scalar(select(Question).where(Question.code == code))
+        question = session.scalar(select(Question).where(questions.same_code(code)))
         if question is None and code in specs:
             questions.install_question(session, specs[code])
-            question = session.scalar(select(Question).where(Question.code == code))
+            question = session.scalar(select(Question).where(questions.same_code(code)))
         if question is None:
-            question = Question(code=code)
+            question = Question(code=seen.code)
             session.add(question)
         version = next((v for v in question.versions if v.version == number), None)
         if version is None:
@@ -533,11 +589,17 @@ def _question_versions(session: Session, plan: Plan) -> dict[tuple[str, int], Qu
     return found
 
 
+class Overtaken(Exception):
+    """A wave the check found missing was made while the file was being checked."""
+
+
 def _waves(session: Session, plan: Plan, versions: dict) -> dict[str, Wave]:
     """Return the file's waves, creating (and launching, as of their start) missing ones."""
     found: dict[str, Wave] = {}
     for name, (start, end) in plan.waves.items():
         wave = session.scalar(select(Wave).where(Wave.name == name))
+        if wave is not None and name not in plan.stored_waves:
+            raise Overtaken(f"wave {name!r} was made while the file was being checked")
         if wave is None:
             survey = Survey(name=f"Imported: {name}")
             for position, key in enumerate(plan.wave_questions[name]):
@@ -553,29 +615,20 @@ def _waves(session: Session, plan: Plan, versions: dict) -> dict[str, Wave]:
 
 def _store(session: Session, plan: Plan, report: Report) -> None:
     """Store the checked file's responses that are not stored yet, and their answers."""
-    unit_ids = {
-        path: unit.id for path, unit in units.ensure_paths(session, sorted(plan.units)).items()
-    }
+    new = [n for n in range(len(plan.responses)) if n not in plan.present]
+    needed = sorted({plan.responses[n][1] for n in new})
+    unit_ids = {path: unit.id for path, unit in units.ensure_paths(session, needed).items()}
     stored_versions = _question_versions(session, plan)
     wave_rows = _waves(session, plan, stored_versions)
     versions = {key: (v.id, v.options) for key, v in stored_versions.items()}
-    codes = [nonce(wave, path, response) for wave, path, response in plan.responses]
-    existing = set(
-        session.scalars(
-            select(Response.nonce).where(
-                Response.wave_id.in_([w.id for w in wave_rows.values()]),
-                Response.nonce.like(NONCE_PREFIX + "%"),
-            )
-        )
-    )
-    new = [number for number, code in enumerate(codes) if code not in existing]
-    ids = [0] * len(codes)  # by response number; 0: stored by an earlier import, so skipped
+    ids = [0] * len(plan.responses)  # by response number; 0: already stored, so skipped
     drawn = iter(new_ids(session, Response.__table__, len(new)))
     rows = []
     for number in new:
-        wave, path, _ = plan.responses[number]
+        wave, path, response = plan.responses[number]
         ids[number] = next(drawn)
-        rows.append(_response(ids[number], codes[number], wave_rows[wave], unit_ids[path]))
+        code = nonce(wave, path, response)
+        rows.append(_response(ids[number], code, wave_rows[wave], unit_ids[path]))
     choices = []
     for key, value, option in plan.choices:
         version, options = versions[key]
@@ -599,12 +652,9 @@ def _store(session: Session, plan: Plan, report: Report) -> None:
         insert_rows(session, Response.__table__, RESPONSE_FIELDS, rows)
         insert_rows(session, Answer.__table__, ANSWER_FIELDS, answers)
     report.added = len(new)
-    # The waves' tallies must look at their responses again.
-    session.execute(
-        update(Wave.__table__)
-        .where(Wave.id.in_([w.id for w in wave_rows.values()]))
-        .values(tallies_final_for=None)
-    )
+    # The new waves' tallies must look at their responses.
+    made = [w.id for name, w in wave_rows.items() if name not in plan.stored_waves]
+    session.execute(update(Wave.__table__).where(Wave.id.in_(made)).values(tallies_final_for=None))
 
 
 def _response(response_id: int, code: str, wave: Wave, unit_id: int) -> tuple:
@@ -623,9 +673,11 @@ def summary(report: Report) -> str:
         f"{report.rows:,} answers in {report.responses:,} responses, "
         f"{len(report.waves)} wave{'' if len(report.waves) == 1 else 's'}"
     )
+    there = f"{report.present:,} already there"
     if report.dry_run:
-        return f"good to import: {found}; nothing stored (dry run)"
-    return f"imported {report.added:,} new responses ({found}; the rest were there already)"
+        new = report.responses - report.present
+        return f"good to import: {new:,} new responses, {there} ({found}); nothing stored (dry run)"
+    return f"imported {report.added:,} new responses, {there} ({found})"
 
 
 def import_responses(open_file: Any, dry_run: bool = False, progress: Progress = _quiet) -> Report:
@@ -637,11 +689,15 @@ def import_responses(open_file: Any, dry_run: bool = False, progress: Progress =
     if not report.ok or dry_run:
         return report
     progress("importing", report.rows)
-    with write_transaction() as session:
-        _store(session, plan, report)
-        if session.get_bind().dialect.name == "postgresql":
-            # Fresh statistics, so the roll-ups that follow are planned for the rows just added.
-            session.execute(text("ANALYZE response, answer"))
+    try:
+        with write_transaction() as session:
+            _store(session, plan, report)
+            if session.get_bind().dialect.name == "postgresql":
+                # Fresh statistics, so the roll-ups that follow are planned for the new rows.
+                session.execute(text("ANALYZE response, answer"))
+    except Overtaken as change:
+        report.problem(0, f"{change}: check the file again")
+        return report
     # Bring the figures up to date now, so the first person to look does not wait for them.
     progress("figures", report.rows)
     imported = db.session.scalars(select(Wave.id).where(Wave.name.in_(report.waves))).all()

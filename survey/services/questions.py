@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey import bank
@@ -44,9 +44,14 @@ class BankRow:
     frozen: bool
 
 
+def same_code(code: str) -> ColumnElement[bool]:
+    """Return the condition for the question with this code, whatever the case of its letters."""
+    return func.lower(Question.code) == code.lower()
+
+
 def install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersion:
     """Return the first version of a bank question, creating it if it does not exist."""
-    question = session.scalar(select(Question).where(Question.code == spec.code))
+    question = session.scalar(select(Question).where(same_code(spec.code)))
     if question is not None:
         return question.versions[0]
     question = Question(code=spec.code)
@@ -201,7 +206,7 @@ def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
 def create(actor: User, code: str, draft: QuestionDraft) -> int:
     """Add a custom question to the bank and return its id."""
     with write_transaction() as session:
-        if session.scalar(select(Question.id).where(Question.code == code)) is not None:
+        if session.scalar(select(Question.id).where(same_code(code))) is not None:
             raise Invalid("code", "A question with this code already exists")
         question = Question(code=code)
         version = QuestionVersion(question=question, version=1)

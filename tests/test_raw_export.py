@@ -1,0 +1,152 @@
+"""The raw responses export releases nothing the screens do not: coarsened unit paths, the
+screens' counts, comments where the screens show them, withheld units left out, random order."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from survey import aggregation as agg
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Response, Wave, utcnow
+from survey.services import comments, exporting, insights, units
+from tests.helpers import Org, build_org, insert_responses, unit_id
+
+TEAM_C = "Test Council > Operations > Team C"
+
+
+def released_org(app: Flask, counts: dict[str, int], more: dict[str, int] | None = None) -> Org:
+    """Return an organisation whose wave closed two days ago, with `counts` responses per team
+    name, each with a comment."""
+    with app.app_context():
+        org = build_org(app, -timedelta(days=20), -timedelta(days=2), more=more)
+        for name, count in counts.items():
+            said = f"{name} said {{}}".format
+            insert_responses(org, unit_id(app, name), count, random.Random(count), said)
+    return org
+
+
+def exported(app: Flask, org: Org) -> str:
+    """Return the wave's raw responses file."""
+    with app.app_context():
+        scope = exporting.Scope([org.wave_id])
+        return "".join(exporting.responses_csv(scope, utcnow()))
+
+
+def rows_of(text: str) -> list[dict[str, str]]:
+    """Read the file's rows."""
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def released_view(app: Flask, org: Org) -> insights.WaveView:
+    """Return the wave as the screens see it."""
+    with app.app_context():
+        return insights.frame(db.session.get_one(Wave, org.wave_id), None, utcnow())
+
+
+def responses_per_path(rows: list[dict[str, str]]) -> Counter:
+    """Return how many responses the file has under each unit path."""
+    return Counter(path for path, _ in {(r["unit_path"], r["response_id"]) for r in rows})
+
+
+SMALL = {"Team A": 12, "Team B": 6, "Team C": 1}
+
+
+def test_small_units_appear_only_inside_the_nearest_shown_unit(app: Flask) -> None:
+    org = released_org(app, SMALL, {TEAM_C: 5})
+    view = released_view(app, org)
+    found = responses_per_path(rows_of(exported(app, org)))
+    # Team C's one person (and Team B, hidden so that Operations' remainder is not one person)
+    # are counted under Operations, which the screens show; never under their own paths.
+    assert not [path for path in found if path.endswith(("Team C", "Team B"))]
+    assert found["Test Council > Operations"] == 7
+    assert found["Test Council > Operations > Team A"] == 12
+    shown = view.release.export
+    expected = {
+        view.paths[u]: agg.uncovered(u, view.totals, shown, view.tree)
+        for u in shown
+        if agg.uncovered(u, view.totals, shown, view.tree)
+    }
+    assert found == expected
+    assert all(n >= view.wave.anonymity_threshold for n in found.values())
+
+
+def test_comments_go_out_exactly_where_the_screens_show_them(app: Flask) -> None:
+    org = released_org(app, SMALL, {TEAM_C: 5})
+    view = released_view(app, org)
+    texts: dict[str, list[str]] = {}
+    for row in rows_of(exported(app, org)):
+        if row["kind"] == "text":
+            texts.setdefault(row["unit_path"], []).append(row["text"])
+    paths = {path: u for u, path in view.paths.items()}
+    with app.app_context():
+        for path in responses_per_path(rows_of(exported(app, org))):
+            unit = paths[path]
+            screen = comments.listing([view], unit, comments.lexicon(), "", "", 1)
+            assert (path in texts) == comments.shows_comments(view, unit) == screen.shown, path
+            on_screen = {comment.text for comment in screen.page.rows}
+            assert set(texts.get(path, [])) <= on_screen
+    # Both sides are tested: Operations' comments show; Team A's alone do not (Operations minus
+    # Team A would be seven people's, under the comment threshold).
+    assert set(texts) == {"Test Council > Operations"}
+
+
+def test_withheld_units_are_left_out(app: Flask) -> None:
+    org = released_org(app, {"Team A": 12, "Team B": 13})  # Team B has 12 people
+    view = released_view(app, org)
+    assert unit_id(app, "Team B") in view.withheld
+    found = responses_per_path(rows_of(exported(app, org)))
+    assert found == {"Test Council > Operations > Team A": 12}
+
+
+def test_blocks_come_in_the_stored_random_order_with_stable_ids(app: Flask) -> None:
+    org = released_org(app, {"Team A": 30})
+    text = exported(app, org)
+    assert exported(app, org) == text  # the same database gives the same file
+    rows = rows_of(text)
+    said = [int(r["text"].rsplit(" ", 1)[1]) for r in rows if r["kind"] == "text"]
+    assert sorted(said) == list(range(30))
+    assert said != list(range(30))
+    with app.app_context():
+        stored = db.session.execute(
+            select(Response.id).where(Response.wave_id == org.wave_id).order_by(Response.id)
+        ).scalars()
+        by_insertion = list(stored)
+        shuffled = db.session.scalars(
+            select(Response.id)
+            .where(Response.wave_id == org.wave_id)
+            .order_by(Response.shuffle, Response.id)
+        ).all()
+        key = exporting.id_key()
+    assert said == [by_insertion.index(i) for i in shuffled]
+    ids = [r["response_id"] for r in rows]
+    blocks = [i for n, i in enumerate(ids) if n == 0 or ids[n - 1] != i]
+    assert blocks == [exporting.public_id(key, i) for i in shuffled]  # one block per response
+    assert sorted(blocks) != [exporting.public_id(key, i) for i in by_insertion]
+
+
+def test_a_response_outside_the_launch_snapshot_is_skipped(app: Flask) -> None:
+    org = released_org(app, {"Team A": 12})
+    with app.app_context():
+        with write_transaction() as session:
+            late = units.ensure_path(session, "Test Council > Late Team", 9).id
+        insert_responses(org, late, 1, random.Random(1), lambda _n: "late")
+    found = responses_per_path(rows_of(exported(app, org)))
+    assert found == {"Test Council > Operations > Team A": 12}
+
+
+@pytest.mark.parametrize("closes", [timedelta(days=1), timedelta(seconds=-5)])
+def test_only_released_waves_are_exported(app: Flask, closes: timedelta) -> None:
+    with app.app_context():
+        org = build_org(app, -timedelta(days=20), closes)
+        insert_responses(org, org.unit_id, 12, random.Random(0), lambda _n: None)
+    with pytest.raises(exporting.Invalid, match="once its results are released"):
+        exported(app, org)
