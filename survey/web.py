@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, redirect, render_template, request
 
 
 def wants_fragment() -> bool:
@@ -58,7 +58,9 @@ def add_security_headers(response: Response) -> Response:
 def staff_link(prefix: str, token: str) -> str:
     """Return the full address of a staff link, on the configured base URL (never on Host)."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("respond.pulse", prefix=prefix, token=token, _external=False)
+    # Only the path is built, so no server name is needed: this works in the CLI too.
+    adapter = current_app.url_map.bind("")
+    return base + adapter.build("respond.pulse", {"prefix": prefix, "token": token})
 
 
 def init_app(app: Flask) -> None:
