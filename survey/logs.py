@@ -18,8 +18,9 @@ from typing import Any, TextIO
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
-# Loggers whose records go out as JSON lines: ours ("survey.*") and the task queue's.
-LOGGED = ("survey", "huey")
+# Loggers whose records go out as JSON lines, from which level: ours ("survey.*"), the task
+# queue's, and the throttle's warnings (its info lines name the account a limit is keyed on).
+LOGGED = {"survey": logging.INFO, "huey": logging.INFO, "flask-limiter": logging.WARNING}
 HANDLER = "changepulse-json-lines"
 # An incoming X-Request-ID is kept when it looks like an id (a proxy's or a load balancer's).
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -105,12 +106,12 @@ def configure() -> None:
         )
     )
     handler.addFilter(RequestIdFilter())
-    for name in LOGGED:
+    for name, level in LOGGED.items():
         logger = logging.getLogger(name)
         if not any(h.get_name() == HANDLER for h in logger.handlers):
             logger.addHandler(handler)
         if logger.level == logging.NOTSET:
-            logger.setLevel(logging.INFO)
+            logger.setLevel(level)
 
 
 def request_id() -> str:
