@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from survey import access, config, database, errors, web
+from survey import access, config, database, errors, logs, tasks, web
 from survey.extensions import csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    logs.init_app(app)  # first, so every later hook and log line has the request's id
 
     db.init_app(app)
     migrate.init_app(
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (respond_bp, auth_bp, admin_bp, insights_bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
+    tasks.init_app(app)
     cli.init_app(app)
     web.init_app(app)
     errors.init_app(app)

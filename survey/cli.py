@@ -1,4 +1,5 @@
-"""Flask CLI commands: init-db, create-user, demo, tick, export, import-responses and report."""
+"""Flask CLI commands: init-db, create-user, demo, tick, worker, export, import-responses and
+report."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
+from survey import tasks
 from survey.database import write_transaction
 from survey.exports import BOM
 from survey.models import Role, Unit, utcnow
 from survey.reporting import content, pdf
-from survey.services import demo, exporting, importing, insights, questions, units, users, waves
+from survey.services import demo, exporting, importing, insights, questions, units, users
 from survey.services.problems import Invalid, NotFound
 from survey.web import staff_link
 
@@ -78,11 +80,23 @@ def demo_command() -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Create and launch the next wave of every recurring series that is due (run from cron)."""
-    created = waves.tick(utcnow())
+    """Create and launch the next wave of every recurring series that is due (once, now)."""
+    created = tasks.run_tick()
     for name in created:
         click.echo(f"Launched {name}")
     click.echo(f"{len(created)} new wave{'' if len(created) == 1 else 's'}.")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--threads", type=click.IntRange(1, 16), default=2, show_default=True)
+def worker_command(threads: int) -> None:
+    """Run imports and the periodic tick from the task queue until stopped (Ctrl+C or SIGTERM)."""
+    try:
+        worker = tasks.start_worker(current_app._get_current_object(), threads)  # type: ignore[attr-defined]
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    worker.run()
 
 
 @click.command("export")
@@ -169,6 +183,7 @@ def init_app(app: Flask) -> None:
         create_user_command,
         demo_command,
         tick_command,
+        worker_command,
         export_command,
         import_responses_command,
         report_command,

@@ -56,6 +56,13 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
 
+    # Background work (imports, the periodic tick) runs in `flask worker` through Huey: "" keeps
+    # the queue in instance/tasks.sqlite, "sqlite:///path" elsewhere, "redis://..." in Redis.
+    TASK_QUEUE_URL = ""
+    # Run tasks at once inside the caller instead (tests that are not about the queue).
+    TASK_QUEUE_IMMEDIATE = False
+    TICK_EVERY_MINUTES = 5
+
     # Where staff reach the service. Every link handed to staff (team links, invitation CSVs,
     # the demo's printout) is built on it, never on a request's Host header. Set it in production.
     BASE_URL = "http://127.0.0.1:5000"
@@ -109,6 +116,12 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     app.config["SECRET_KEY"] = secret_key(app)
+    # SQLAlchemy's error messages carry statement parameters (a respondent's comment, say) into
+    # logs; no setting may bring them back.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     themes = app.config["COMMENT_THEMES"]
     if themes is not None and not (
         isinstance(themes, dict)

@@ -1,35 +1,58 @@
-"""Friendly error pages: a clear message and the right status, never a stack trace."""
+"""Friendly errors: a clear message and the right status, never a stack trace.
+
+A page load gets the error page. An htmx request gets the message alone, aimed by response
+headers at the page's error area (`#app-error` in base.html), so the page stays whole and no
+error page lands inside the element that asked. (Validation errors are not errors here: views
+answer them with their form's fragment and 422.)
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, render_template
+import logging
+from collections.abc import Iterable
+
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from survey.logs import log_error, safe_path
+from survey.web import wants_fragment
 
-def render_error(error: HTTPException) -> Response:
-    """Render an HTTP error as a page (or fragment: htmx 4 swaps 4xx responses).
+ERROR_AREA = "#app-error"
+# htmx 4 reads these response headers: swap into the error area, and leave the address bar alone.
+IN_ERROR_AREA = {"HX-Retarget": ERROR_AREA, "HX-Reswap": "innerHTML", "HX-Push-Url": "false"}
 
-    Keeps the error's own headers, such as `Allow` on a 405 and `Retry-After` on a 429.
-    """
+log = logging.getLogger("survey.errors")
+
+
+def _respond(status: int, headers: Iterable[tuple[str, str]] = (), **context: object) -> Response:
+    """Render an error as a page, or for htmx as a fragment for the page's error area."""
+    fragment = wants_fragment()
     response = current_app.response_class(
-        render_template("error.html", error=error), status=error.code or 500
+        render_template("_error.html" if fragment else "error.html", **context), status=status
     )
-    for name, value in error.get_headers():
+    for name, value in headers:
         if name.lower() != "content-type":
             response.headers[name] = value
+    if fragment:
+        response.headers.update(IN_ERROR_AREA)
     return response
 
 
-def render_csrf_error(error: CSRFError) -> tuple[str, int]:
+def render_error(error: HTTPException) -> Response:
+    """Render an HTTP error, keeping its own headers (`Allow` on a 405, `Retry-After` on a 429)."""
+    return _respond(error.code or 500, error.get_headers(), error=error)
+
+
+def render_csrf_error(error: CSRFError) -> Response:
     """Explain a missing or stale CSRF token in words a respondent understands."""
-    return render_template("error.html", error=error, csrf=True), 400
+    return _respond(400, error=error, csrf=True)
 
 
-def render_unexpected(error: Exception) -> tuple[str, int]:
-    """Hide unexpected failures behind a plain 500 page; the log keeps the detail."""
-    current_app.logger.error("Unhandled error", exc_info=error)
-    return render_template("error.html", error=InternalServerError()), 500
+def render_unexpected(error: Exception) -> Response:
+    """Hide an unexpected failure behind a plain 500 with a reference; log its type and frames."""
+    log_error(log, "unhandled error", error, method=request.method, path=safe_path(request.path))
+    return _respond(500, error=InternalServerError())
 
 
 def init_app(app: Flask) -> None:

@@ -346,8 +346,12 @@ class ImportJob(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     filename: Mapped[str] = mapped_column(String(200))
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    # checking, importing, figures; then done (good, or imported) or failed (nothing stored)
-    status: Mapped[str] = mapped_column(String(16), default="checking")
+    # queued, checking, importing, figures; then done (good, or imported) or failed (nothing
+    # stored). The worker keeps it up to date, so it survives a restart of any process.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # The file waiting in instance/imports/ until the job ends; runs started, for one retry.
+    upload: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     rows_checked: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(Text, default="")
     problems: Mapped[str] = mapped_column(Text, default="")  # one per line

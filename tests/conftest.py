@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from huey.consumer import Consumer
 from sqlalchemy import create_engine, text
 
 from survey import create_app
@@ -23,6 +24,7 @@ from tests.helpers import (
     make_demo_accounts,
     sign_in,
 )
+from tests.worker import consumer_threads
 
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -76,7 +78,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         _reset_postgres(PG_URL)
         url = PG_URL
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test", "TASK_QUEUE_IMMEDIATE": True}
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -92,6 +96,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": "localhost",
+            # Tasks run inside the request unless a test starts a worker (tests/worker.py).
+            "TASK_QUEUE_URL": "sqlite:///" + str(tmp_path / "tasks.sqlite"),
+            "TASK_QUEUE_IMMEDIATE": True,
         }
     )
     yield app
@@ -138,3 +145,10 @@ def demo(app: Flask, runner) -> None:
     """The demo organisation, with an analyst, an admin and a manager of Customer Services."""
     assert runner.invoke(args=["demo"]).exit_code == 0
     make_demo_accounts(app)
+
+
+@pytest.fixture
+def worker(app: Flask) -> Iterator[Consumer]:
+    """Run a real task-queue worker (Huey's consumer, on threads) for the length of a test."""
+    with consumer_threads(app) as consumer:
+        yield consumer

@@ -72,7 +72,8 @@ def test_create_user_rejects_bad_input_with_a_message(runner: FlaskCliRunner) ->
 
 
 def test_demo_builds_once_and_prints_login_and_links(app: Flask, runner: FlaskCliRunner) -> None:
-    app.config["BASE_URL"] = "http://example.test:8000/"
+    # As deployed: no SERVER_NAME, and no request to build links from.
+    app.config.update(BASE_URL="http://example.test:8000/", SERVER_NAME=None)
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import time
 from collections import Counter
@@ -18,10 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import ImportJob, Question, Unit, Wave, utcnow
-from survey.services import exporting, import_jobs, importing, insights
+from survey.models import Question, Unit, Wave, utcnow
+from survey.services import exporting, importing, insights
 from tests.helpers import (
     build_org,
     csrf_from,
@@ -336,32 +334,6 @@ def test_upload_with_problems_lists_them_and_imports_nothing(app: Flask, admin) 
     )
     assert "The file is good" in checked
     assert response_count(app) == before
-
-
-def test_a_job_cut_off_by_a_restart_ends_with_a_clear_outcome(app: Flask, admin) -> None:
-    long_ago = utcnow() - import_jobs.STALE_AFTER - timedelta(minutes=1)
-    with app.app_context(), write_transaction() as session:
-        jobs = [ImportJob(filename=f"{s}.csv", status=s, created_at=long_ago) for s in STAGES]
-        session.add_all(jobs)
-        session.flush()
-        ids = [job.id for job in jobs]
-    folder = Path(app.instance_path) / "imports"
-    folder.mkdir(exist_ok=True)
-    left, current = folder / "left-behind.csv", folder / "current.csv"
-    for upload_file in (left, current):
-        upload_file.write_text(HEADER)
-    os.utime(left, (time.time() - 3600, time.time() - 3600))
-    pages = [admin.get(f"/admin/imports/{job_id}").get_data(as_text=True) for job_id in ids]
-    assert all("hx-trigger" not in page for page in pages)  # the page stops polling
-    assert "so nothing was imported: upload the file again" in pages[0]
-    assert "so nothing was imported: upload the file again" in pages[1]
-    assert "Imported, but the server was restarted" in pages[2]
-    assert not left.exists()
-    assert current.exists()
-    current.unlink()
-
-
-STAGES = ("checking", "importing", "figures")
 
 
 def test_only_admins_may_import(app: Flask, accounts: None) -> None:

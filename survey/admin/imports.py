@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from survey import tasks
 from survey.admin import bp
 from survey.admin.forms import ResponsesImportForm
 from survey.models import Role
@@ -35,7 +36,9 @@ def imports() -> object:
     """The upload form and the latest imports."""
     form = ResponsesImportForm()
     if form.validate_on_submit():
-        job_id = import_jobs.start(current_user, form.file.data, form.dry_run.data)
+        job_id = import_jobs.start(
+            current_user, form.file.data, form.dry_run.data, tasks.queue().import_job
+        )
         return redirect(url_for("admin.import_job", job_id=job_id), 303)
     status = 422 if form.errors else 200
     return (

@@ -1,4 +1,4 @@
-"""An admin imports past results in a real browser and watches the job finish in place."""
+"""An admin imports past results in a real browser and watches the worker finish it in place."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from huey.consumer import Consumer
 from playwright.sync_api import Page, expect
 
 from survey.services import exporting
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_upload_shows_progress_then_the_outcome(
-    app: Flask, accounts: None, page: Page, live_url: str, tmp_path: Path
+    app: Flask, accounts: None, page: Page, live_url: str, tmp_path: Path, worker: Consumer
 ) -> None:
     row = (
         "Spring 2024,2024-03-01,2024-03-21,Council > Housing,r{n},knowledge,1,"
