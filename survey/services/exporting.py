@@ -235,7 +235,8 @@ READ_COLUMNS = (
 
 def answer_rows(wave_id: int, units: list[int] | None) -> Select:
     """Return the query of a wave's answers as the export reads them: with their response's
-    unit, each response's rows together, responses in their stored random order."""
+    unit, each response's rows together in the order stored, responses in their stored random
+    order."""
     query = (
         select(*READ_COLUMNS)
         .join(Answer, Answer.response_id == Response.id)
@@ -243,7 +244,7 @@ def answer_rows(wave_id: int, units: list[int] | None) -> Select:
     )
     if units is not None:
         query = query.where(Response.unit_id.in_(units))
-    return query.order_by(Response.shuffle, Response.id)
+    return query.order_by(Response.shuffle, Response.id, Answer.id)
 
 
 def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
