@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from survey import access, config, database, errors, web
+from survey import access, assets, config, database, errors, web
 from survey.extensions import csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,5 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     cli.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     return app
