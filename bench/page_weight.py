@@ -42,8 +42,9 @@ class Traffic:
 
     @property
     def requests(self) -> int:
-        """Return how many requests finished."""
-        return len(self.sizes)
+        """Return how many requests went to the server: one from the browser's cache moves
+        no bytes."""
+        return sum(1 for size in self.sizes.values() if size > 0)
 
     @property
     def transferred(self) -> int:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,6 +31,7 @@ from bench.databases import database_url
 from bench.loadgen import BROWSER_ENCODINGS, Client, Stats, timed
 from survey import create_app
 from survey.database import write_transaction
+from survey.devices import ANSWERED
 from survey.extensions import db
 from survey.models import Kind, Response, utcnow
 from survey.services import questions, units, waves
@@ -110,16 +112,32 @@ def gunicorn(url: str, port: int) -> Iterator[None]:
         env=env,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         yield
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def forget_answered(client: Client) -> None:
+    """Drop the mark a team link leaves on a browser that answered: each pulse a virtual user
+    sends stands for another person, who would otherwise be refused with a 409."""
+    client.cookies.pop(ANSWERED, None)
+
+
+def wait_until_serving(port: int, attempts: int = 600) -> None:
+    """Wait until both workers answer /healthz: the port opens before they have booted, and a
+    busy machine takes seconds to import the app, which would count against phase (a)."""
+    answered = 0
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
+                answered += reply.status == 200
+        except OSError:
+            time.sleep(0.1)
+        if answered >= 4:
+            return
+    raise RuntimeError("gunicorn did not start serving")
 
 
 def answers(pulse: Pulse) -> dict[str, list[str]]:
@@ -190,6 +208,7 @@ async def submissions(
             body = form | {"csrf_token": csrf, "nonce": nonce, "nav": "submit", "step": "review"}
             reply = await timed(stats, lambda b=body: client.send("POST", f"/t/{link}", b), (303,))
             stats.completed += reply is not None
+            forget_answered(client)
 
     stats.started = time.perf_counter()
     deadline = stats.started + seconds
@@ -206,6 +225,7 @@ async def whole_flow(
     full = answers(pulse)
 
     async def one_pulse(client: Client, link: str) -> bool:
+        forget_answered(client)
         url = f"/t/{link}"
         page = await timed(stats, lambda: client.send("GET", url), (200,))
         if page is None:

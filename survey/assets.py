@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flask import Flask, Request, Response, abort, current_app, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 from werkzeug.security import safe_join
 
@@ -112,11 +113,23 @@ def compression_cache_key(req: Request) -> str:
     return req.path if req.endpoint == "static" else ""
 
 
+class SessionsBesideStaticFiles(SecureCookieSessionInterface):
+    """The usual signed-cookie sessions, left alone by static files, which never use one."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Save the session, except on a static file: there saving would add `Vary: Cookie`
+        (an after-request hook reads the session), and a cached stylesheet would then be asked
+        for again whenever the session cookie changes."""
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     """Build the manifest, serve hashed names, and compress responses the browser accepts."""
     app.extensions["static_manifest"] = Manifest(Path(app.static_folder or ""))
     app.url_defaults(add_hashed_name)
     app.view_functions["static"] = serve_static
+    app.session_interface = SessionsBesideStaticFiles()
     app.add_template_global(static_url)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault(
