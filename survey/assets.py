@@ -104,6 +104,7 @@ class StaticCompressionCache:
 
     def set(self, key: str, value: bytes) -> None:
         """Keep the bytes if the key names a static file; pages differ on every request."""
+        # Flask-Compress keys are "<encoding>;<our key>", and our key is empty for pages.
         if not key.endswith(";"):
             self.data[key] = value
 
@@ -147,6 +148,7 @@ def init_app(app: Flask) -> None:
             "text/plain",
         ],
     )
-    app.config.setdefault("COMPRESS_CACHE_BACKEND", StaticCompressionCache)
-    app.config.setdefault("COMPRESS_CACHE_KEY", compression_cache_key)
+    if not app.debug:  # in debug mode files change under their plain names
+        app.config.setdefault("COMPRESS_CACHE_BACKEND", StaticCompressionCache)
+        app.config.setdefault("COMPRESS_CACHE_KEY", compression_cache_key)
     compress.init_app(app)
