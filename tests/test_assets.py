@@ -14,7 +14,7 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from survey.assets import IMMUTABLE
-from tests.helpers import Org
+from tests.helpers import Org, signed_in
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HASHED = re.compile(r"^/static/(.+)\.([0-9a-f]{12})(\.\w+)$")
@@ -43,6 +43,8 @@ def test_hashed_static_files_are_cached_for_a_year(client: FlaskClient, org: Org
         reply = client.get(url)
         assert reply.status_code == 200
         assert reply.headers["Cache-Control"] == IMMUTABLE
+        # Varying on the session cookie would make the browser ask again when the cookie changes.
+        assert reply.headers["Vary"] == "Accept-Encoding"
         match = HASHED.match(url)
         assert reply.data == (STATIC / f"{match.group(1)}{match.group(3)}").read_bytes()
 
@@ -138,3 +140,13 @@ def test_tiny_responses_are_sent_as_they_are(client: FlaskClient) -> None:
     assert reply.data == b"ok"
     assert "Content-Encoding" not in reply.headers
     assert "Accept-Encoding" in reply.headers["Vary"]
+
+
+def test_csv_downloads_are_compressed_too(app: Flask, demo: None) -> None:
+    client = signed_in(app, "analyst@test.org")
+    plain = client.get("/insights/export/aggregates.csv")
+    # Streamed as it is written, and compressed as a stream.
+    packed = client.get("/insights/export/aggregates.csv", headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(packed.data) == plain.data
+    assert packed.headers["Content-Disposition"] == plain.headers["Content-Disposition"]
