@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import brotli
+
 COOKIE = re.compile(rb"^Set-Cookie: ([^;]+)", re.I | re.M)
 LOCATION = re.compile(rb"^Location: (\S+)", re.I | re.M)
+ENCODING = re.compile(rb"^Content-Encoding: (\S+)", re.I | re.M)
+# What Chromium sends: the server picks brotli from it.
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
 
 @dataclass
@@ -19,6 +25,17 @@ class Reply:
     status: int
     head: bytes
     body: bytes
+
+    def content(self) -> bytes:
+        """Return the body decompressed; only on demand, as a browser's work is not the server's."""
+        encoding = ENCODING.search(self.head)
+        if encoding is None:
+            return self.body
+        if encoding.group(1) == b"br":
+            return brotli.decompress(self.body)
+        if encoding.group(1) == b"gzip":
+            return gzip.decompress(self.body)
+        raise ValueError(f"unexpected Content-Encoding {encoding.group(1)!r}")
 
 
 @dataclass
@@ -56,8 +73,10 @@ class Stats:
 class Client:
     """Sends requests to one host and port, keeping one cookie jar per virtual user."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, accept_encoding: str | None = None) -> None:
+        """Remember the server and the encodings to accept (none: uncompressed replies)."""
         self.host, self.port = host, port
+        self.accept_encoding = accept_encoding
         self.cookies: dict[str, bytes] = {}
 
     async def send(
@@ -70,6 +89,8 @@ class Client:
         """Send one request and read the whole response."""
         body = urlencode(form or {}, doseq=True).encode()
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: close"]
+        if self.accept_encoding:
+            lines.append(f"Accept-Encoding: {self.accept_encoding}")
         if self.cookies:
             lines.append("Cookie: " + "; ".join(v.decode() for v in self.cookies.values()))
         if form is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from survey import access, config, database, errors, logs, tasks, web
+from survey import access, assets, config, database, errors, logs, tasks, web
 from survey.extensions import csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,5 +57,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tasks.init_app(app)
     cli.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     return app
