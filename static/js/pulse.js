@@ -70,12 +70,19 @@
     form.appendChild(input);
   }
 
+  var resuming = false;
+
   // Post the kept answers for the screen `address` names and swap it in; false if none are kept.
   function resume(form, address) {
     var pairs = saved(form);
     if (!pairs) {
       return false;
     }
+    if (resuming) {
+      // Back pressed twice quickly: the screen in flight checks the address again when it lands.
+      return true;
+    }
+    resuming = true;
     var carrier = document.createElement("form");
     carrier.hidden = true;
     carrier.noValidate = true;
@@ -90,6 +97,11 @@
       .ajax("POST", form.getAttribute("action"), { source: carrier, target: form, swap: "outerHTML" })
       .finally(function () {
         carrier.remove();
+        resuming = false;
+        var now = pulseForm();
+        if (now && location.href !== new URL(address, location.href).href) {
+          resume(now, location.href);
+        }
       });
     return true;
   }
