@@ -7,7 +7,7 @@ from flask import Response, make_response, redirect, render_template, request, u
 from survey import devices
 from survey.models import utcnow
 from survey.respond import bp, flow, forms
-from survey.services import landing, pulses, submissions, tokens
+from survey.services import landing, notices, pulses, submissions, tokens
 from survey.services.pulses import INVITATION, TEAM, Link, LinkProblem, Pulse
 from survey.web import see_other, wants_fragment
 
@@ -117,6 +117,15 @@ def thanks(prefix: str, token: str) -> object:
         again=request.args.get("again") == "1",
         restart=url_for("respond.pulse", prefix=prefix, token=token) if kiosk else None,
         restart_after=KIOSK_RESTART_SECONDS,
+    )
+
+
+@bp.get("/<any(privacy, accessibility):kind>")
+def notice(kind: str) -> str:
+    """Show the privacy notice or the accessibility statement, as HR last saved it."""
+    text = notices.current_text(kind)
+    return render_template(
+        "respond/notice.html", title=notices.TITLES[kind], blocks=notices.blocks(text)
     )
 
 
