@@ -131,6 +131,17 @@
     }
   }
 
+  // Sending: forget at once rather than wait for the thank-you page, which someone may leave
+  // before its script runs. A refused send swaps its screen back in, and that keeps them again.
+  function sending(event) {
+    var button = event.target.closest && event.target.closest("button[name=nav][value=submit]");
+    var form = button && button.closest("form[data-pulse]");
+    if (form) {
+      sessionStorage.removeItem(key(form));
+    }
+  }
+
+  document.addEventListener("click", sending);
   // Registered first: the exclusive rule settles the boxes before the answers are kept.
   document.addEventListener("change", exclusive);
   document.addEventListener("change", keep);

@@ -148,7 +148,7 @@ def test_nought_to_ten_is_one_row_on_a_wide_screen_and_a_grid_on_a_phone(
     browser: Browser, live_url: str, org: Org
 ) -> None:
     rows = {}
-    for width in (1280, 375):
+    for width in (1280, 800, 375):
         context = browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
         go_to_card(page, f"{live_url}/t/{org.team_token}", 12)
@@ -162,7 +162,7 @@ def test_nought_to_ten_is_one_row_on_a_wide_screen_and_a_grid_on_a_phone(
         page.get_by_label("10 Extremely likely").check()
         continue_to(page, 13)
         context.close()
-    assert rows == {1280: 1, 375: 2}
+    assert rows == {1280: 1, 800: 2, 375: 2}
 
 
 def test_not_sure_clears_the_other_boxes_and_they_clear_it(
@@ -205,3 +205,17 @@ def test_question_number_in_view_at_320_pixels(
     label = page.get_by_text(f"Question {number} of 13")
     expect(label).to_be_in_viewport()
     context.close()
+
+
+def test_footer_reaches_the_privacy_notice_and_accessibility_statement(
+    page: Page, live_url: str, org: Org
+) -> None:
+    for link, heading in (
+        ("Privacy notice", "Who runs the pulse"),
+        ("Accessibility statement", "Enforcement procedure"),
+    ):
+        page.goto(f"{live_url}/t/{org.team_token}")
+        page.locator("footer").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", name=link, level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        assert axe_violations(page) == []
