@@ -206,6 +206,19 @@ class Definition(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Notice(db.Model):
+    """A version of a page staff can read from every pulse page: the privacy notice or the
+    accessibility statement. Saved like the definition: every save a new version."""
+
+    __table_args__ = (UniqueConstraint("kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Wave(db.Model):
     """One run of a survey between two times, for an audience snapshot taken at launch."""
 

@@ -173,6 +173,7 @@ def path_values(app: Flask, org: Org) -> dict[str, str]:
             "action_id": str(db.session.scalar(select(Action.id))),
             "job_id": str(db.session.scalar(select(ImportJob.id))),
             "prefix": "t",
+            "kind": "privacy",
             "token": org.team_token,
         }
 

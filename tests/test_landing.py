@@ -1,4 +1,6 @@
-"""Before and after the pulse, staff see last wave's headline and actions, never a small group."""
+"""After the pulse, staff see last wave's headline and actions, never a small group.
+
+They follow the answers rather than precede them, so neither primes the questions."""
 
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def test_headline_for_own_team_when_enough_answered(
     app: Flask, client: FlaskClient, org: Org
 ) -> None:
     previous_wave(app, org, team_a=6, team_b=6)
-    text = headline(client, f"/t/{org.team_token}")
+    text = headline(client, f"/t/{org.team_token}/thanks")
     assert "Last time in Team A" in text
     assert "50%" in text
     assert "6 people" in text
@@ -77,19 +79,19 @@ def test_small_team_sees_the_parent_not_itself(app: Flask, client: FlaskClient) 
         org = build_org(app, -timedelta(days=1), timedelta(days=5))
     previous_wave(app, org, team_a=6, team_b=2)
     # Team B (2) is hidden, so Team A is hidden too: Operations minus Team A would reveal B.
-    text = headline(client, f"/t/{org.team_token}")
+    text = headline(client, f"/t/{org.team_token}/thanks")
     assert "Last time in Operations" in text
     assert "8 people" in text
 
 
 def test_no_headline_in_the_first_wave(client: FlaskClient, org: Org) -> None:
-    assert headline(client, f"/t/{org.team_token}") == ""
+    assert headline(client, f"/t/{org.team_token}/thanks") == ""
 
 
 def test_only_published_actions_are_shown_and_escaped(
     app: Flask, client: FlaskClient, org: Org
 ) -> None:
     previous_wave(app, org, team_a=6, team_b=6)
-    html = client.get(f"/t/{org.team_token}").get_data(as_text=True)
+    html = client.get(f"/t/{org.team_token}/thanks").get_data(as_text=True)
     assert "Published &lt;b&gt;fix&lt;/b&gt;" in html
     assert "Draft only" not in html

@@ -23,14 +23,40 @@ def invitation_url(org: Org, index: int = 0) -> str:
     return f"/i/{org.invitations[index]}"
 
 
-def test_landing_shows_definition_and_anonymity_promise(client: FlaskClient, org: Org) -> None:
+def test_landing_is_a_short_neutral_welcome(client: FlaskClient, org: Org) -> None:
     page = client.get(team_url(org))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "better outcomes for the residents we serve" in html
     assert "Your answers are anonymous" in html
     assert "Team A" in html
-    assert "13 short questions" in html
+    assert "13 short questions, about 3 minutes" in html
+    # Nothing names an aim before the recognition check: the definition comes after sending.
+    assert "better outcomes for the residents we serve" not in html
+    assert "What we mean by the change" not in html
+
+
+def test_definition_is_on_no_screen_before_sending_and_on_the_thank_you_page(
+    client: FlaskClient, org: Org
+) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    answers = good_answers(org)
+    screens = [person.post("start")]
+    screens += [person.post("next", str(step), answers) for step in range(len(org.pulse.items))]
+    assert "Check your answers" in screens[-1].get_data(as_text=True)
+    assert all("better outcomes for the residents" not in s.get_data(as_text=True) for s in screens)
+    thanks = client.get(person.submit(answers).headers["Location"]).get_data(as_text=True)
+    assert "Here is what we mean by the change" in thanks
+    assert "better outcomes for the residents we serve" in thanks
+
+
+def test_staff_and_hr_see_the_same_time_estimate(app: Flask, client: FlaskClient, org: Org) -> None:
+    from survey.services import surveys
+
+    with app.app_context():
+        hr = surveys.get(org.pulse.survey_id).minutes
+    assert hr == org.pulse.minutes == 3
+    assert f"about {hr} minutes" in client.get(team_url(org)).get_data(as_text=True)
 
 
 def test_survey_pages_send_security_headers(client: FlaskClient, org: Org) -> None:
@@ -274,3 +300,103 @@ def test_unknown_page_is_a_friendly_404(client: FlaskClient) -> None:
 def test_health_check_answers_plain_ok(client: FlaskClient) -> None:
     page = client.get("/healthz")
     assert (page.status_code, page.get_data(as_text=True)) == (200, "ok")
+
+
+# Answers never lost: each screen is its own address, and a browser can ask for one again. ----
+
+
+def test_each_htmx_screen_is_pushed_as_its_card_address_without_answers(
+    client: FlaskClient, org: Org
+) -> None:
+    person = Respondent(client, team_url(org), headers={"HX-Request": "true"})
+    person.open()
+    answers = good_answers(org)
+    assert person.post("start").headers["HX-Push-Url"] == f"{team_url(org)}?card=1"
+    assert person.post("next", "0", answers).headers["HX-Push-Url"] == f"{team_url(org)}?card=2"
+    assert person.post("back", "1", answers).headers["HX-Push-Url"] == f"{team_url(org)}?card=1"
+    last = str(len(org.pulse.items) - 1)
+    review = person.post("next", last, answers)
+    assert review.headers["HX-Push-Url"] == f"{team_url(org)}?card=review"
+    # A refused answer stays on its card: no new history entry.
+    assert "HX-Push-Url" not in person.post("next", "1").headers
+
+
+@pytest.mark.parametrize(
+    ("step", "shows"),
+    [("landing", "Start now"), ("2", "Question 3 of 13"), ("review", "Check your answers")],
+)
+def test_resume_shows_the_named_screen_with_the_answers_kept(
+    client: FlaskClient, org: Org, step: str, shows: str
+) -> None:
+    person = Respondent(client, team_url(org), headers={"HX-Request": "true"})
+    person.open()
+    answers = good_answers(org)
+    screen = person.post("resume", step, answers)
+    html = screen.get_data(as_text=True)
+    assert screen.status_code == 200
+    assert shows in html
+    assert "HX-Push-Url" not in screen.headers
+    page = BeautifulSoup(html, "html.parser")
+    first = org.pulse.items[0].field
+    # Every answer comes back, checked on its card or carried in a hidden field.
+    assert page.select(f"input[name={first}][value='4']")
+
+
+def test_start_after_going_back_to_the_welcome_keeps_the_answers(
+    client: FlaskClient, org: Org
+) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    first = org.pulse.items[0].field
+    welcome = person.post("resume", "landing", {first: ["2"]})
+    hidden = BeautifulSoup(welcome.get_data(as_text=True), "html.parser")
+    assert hidden.select_one(f"input[type=hidden][name={first}]")["value"] == "2"
+    card = BeautifulSoup(
+        person.post("start", "0", {first: ["2"]}).get_data(as_text=True), "html.parser"
+    )
+    assert card.select_one(f"input[type=radio][name={first}][value='2']").has_attr("checked")
+
+
+@pytest.mark.parametrize("query", ["?card=3", "?card=review", "?card=99", "?card=abc", "?card="])
+def test_a_card_address_loaded_afresh_shows_the_welcome(
+    client: FlaskClient, org: Org, query: str
+) -> None:
+    page = client.get(team_url(org) + query)
+    assert page.status_code == 200
+    assert "Start now" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("nav", "step"), [("start", "landing"), ("resume", "99"), ("resume", "x")])
+def test_a_screen_the_pulse_never_sends_is_refused(
+    client: FlaskClient, org: Org, nav: str, step: str
+) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    assert person.post(nav, step).status_code == 400
+
+
+def test_pulse_pages_load_the_script_that_keeps_answers_and_thanks_forgets_them(
+    client: FlaskClient, org: Org
+) -> None:
+    landing = client.get(team_url(org)).get_data(as_text=True)
+    assert "js/pulse.js" in landing
+    assert f'data-pulse="{team_url(org)}"' in landing
+    person = Respondent(client, team_url(org))
+    person.open()
+    thanks = client.get(person.submit(good_answers(org)).headers["Location"])
+    assert "data-pulse-done" in thanks.get_data(as_text=True)
+
+
+def test_not_sure_with_another_aim_is_still_refused(client: FlaskClient, org: Org) -> None:
+    person = Respondent(client, team_url(org))
+    person.open()
+    recognition = org.item("recognition")
+    unsure = next(c for c in recognition.choices if c.exclusive)
+    answers = {recognition.field: [str(recognition.choices[0].id), str(unsure.id)]}
+    step = str(org.pulse.items.index(recognition))
+    card = person.post("next", step, answers)
+    assert card.status_code == 422
+    html = card.get_data(as_text=True)
+    assert "on its own, or clear it" in html
+    assert 'data-behaviour="exclusive"' in html
+    assert "govuk-checkboxes__divider" in html

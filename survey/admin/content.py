@@ -7,9 +7,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
-from survey.admin.forms import EVERYONE, ActionForm, DefinitionForm, unit_choices
+from survey.admin.forms import EVERYONE, ActionForm, DefinitionForm, NoticeForm, unit_choices
 from survey.models import ActionStatus, utcnow
-from survey.services import actions, definitions, units, waves
+from survey.services import actions, definitions, notices, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import page_or_fragment
 
@@ -50,6 +50,41 @@ def definition_page() -> object:
         status = 422
     return render_template(
         "admin/definition.html", form=form, versions=versions, problem=problem, preview=None
+    ), status
+
+
+@bp.route("/notices/<any(privacy, accessibility):kind>", methods=["GET", "POST"])
+def notice(kind: str) -> object:
+    """Write a new version of the privacy notice or the accessibility statement."""
+    versions = notices.history(kind)
+    form = NoticeForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "text": notices.current_text(kind),
+            "based_on": str(versions[0].version if versions else 0),
+        }
+    )
+    problem, status = None, 200
+    if form.validate_on_submit():
+        try:
+            number = notices.save(current_user, kind, form.text.data, form.based_on.data)
+        except Conflict as conflict:
+            problem, status = str(conflict), 409
+            versions = notices.history(kind)
+            form.based_on.data = str(versions[0].version)
+        else:
+            flash(f"Saved as version {number}. Staff see it now.")
+            return redirect(url_for("admin.notice", kind=kind), 303)
+    elif form.errors:
+        status = 422
+    return render_template(
+        "admin/notice.html",
+        kind=kind,
+        title=notices.TITLES[kind],
+        form=form,
+        versions=versions,
+        problem=problem,
     ), status
 
 

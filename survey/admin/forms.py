@@ -192,6 +192,19 @@ class DefinitionForm(AppForm):
     )
 
 
+class NoticeForm(AppForm):
+    """Write a new version of the privacy notice or the accessibility statement."""
+
+    based_on = HiddenField()
+    text = TextAreaField(
+        "Text",
+        validators=[
+            InputRequired("Enter the text"),
+            Length(min=20, max=20000, message="Write 20 to 20,000 characters"),
+        ],
+    )
+
+
 class ActionForm(AppForm):
     """Record a "you said, we did" action."""
 

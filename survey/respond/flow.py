@@ -18,8 +18,11 @@ from survey.respond.forms import PulseFormBase
 from survey.services.pulses import Pulse
 
 FLOW_FIELDS = frozenset({"csrf_token", "nonce", "nav", "step", "return"})
-NAV = re.compile(r"(start|next|back|submit|change-(0|[1-9][0-9]{0,2}))", re.ASCII)
+NAV = re.compile(r"(start|next|back|submit|resume|change-(0|[1-9][0-9]{0,2}))", re.ASCII)
 REVIEW = "review"
+LANDING = "landing"
+# The step of the landing screen: before the first card.
+LANDING_STEP = -1
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,18 @@ class Screen:
     step: int | None
     from_review: bool = False
     status: int = 200
+    # Shown again for a history move or reload, so the address bar already names it.
+    restored: bool = False
 
     @property
     def is_review(self) -> bool:
         """Return whether this is the check-your-answers screen."""
         return self.step is None
+
+    @property
+    def is_landing(self) -> bool:
+        """Return whether this is the welcome screen before the first card."""
+        return self.step == LANDING_STEP
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,10 @@ def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
         raise BadRequest("That button is not part of this pulse.")
     last = len(pulse.items) - 1
     raw_step = form.get("step", "0")
-    step = last + 1 if raw_step == REVIEW else parse_int(raw_step, 0, last)
+    if raw_step == LANDING and match.group(1) == "resume":
+        step: int | None = LANDING_STEP
+    else:
+        step = last + 1 if raw_step == REVIEW else parse_int(raw_step, 0, last)
     if step is None:
         raise BadRequest("That question is not part of this pulse.")
     target = int(match.group(2)) if match.group(2) else None
@@ -85,6 +98,9 @@ def next_screen(pulse: Pulse, form: PulseFormBase, move: Move) -> Screen | None:
     last = len(pulse.items) - 1
     if move.nav == "start":
         return Screen(0)
+    if move.nav == "resume":
+        # The browser went back, forward or reloaded: show the screen its address names, as is.
+        return Screen(None if move.step > last else move.step, restored=True)
     if move.nav == "change":
         return Screen(move.target, from_review=True)
     if move.nav == "back":
@@ -112,6 +128,16 @@ def advance(pulse: Pulse, form: PulseFormBase, posted: MultiDict[str, str]) -> S
     if not form.nonce.validate(form):
         raise BadRequest("This pulse form is incomplete. Please open your link again.")
     return next_screen(pulse, form, move)
+
+
+def card_query(screen: Screen) -> dict[str, str]:
+    """Return the query naming a screen in the address bar: the card only, never an answer."""
+    if screen.is_landing:
+        return {}
+    if screen.is_review:
+        return {"card": REVIEW}
+    assert screen.step is not None
+    return {"card": str(screen.step + 1)}
 
 
 def answers(pulse: Pulse, form: PulseFormBase) -> dict[int, object]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import Response, make_response, redirect, render_template, request, url_for
 
 from survey import devices
 from survey.models import utcnow
 from survey.respond import bp, flow, forms
-from survey.services import landing, pulses, submissions, tokens
+from survey.services import landing, notices, pulses, submissions, tokens
 from survey.services.pulses import INVITATION, TEAM, Link, LinkProblem, Pulse
 from survey.web import see_other, wants_fragment
 
@@ -44,9 +44,32 @@ def _screen(
 ) -> str:
     """Render a pulse screen as a page or fragment; its form posts back to the same link."""
     action = url_for("respond.pulse", prefix=prefix, token=link.token)
+    # `remember`: the page's script keeps the answers so far in this tab (not in a preview).
     return render_template(
-        template, link=link, pulse=pulse, form=form, screen=screen, action=action, **extra
+        template,
+        link=link,
+        pulse=pulse,
+        form=form,
+        screen=screen,
+        action=action,
+        remember=True,
+        **extra,
     )
+
+
+def _moved(
+    prefix: str, link: Link, pulse: Pulse, form: forms.PulseFormBase, screen: flow.Screen
+) -> Response:
+    """Answer a move between screens; htmx puts each new screen in the history as its own URL."""
+    template = "respond/_screen.html" if wants_fragment() else "respond/pulse.html"
+    response = make_response(_screen(prefix, link, pulse, form, screen, template), screen.status)
+    if wants_fragment() and screen.status == 200 and not screen.restored:
+        # Only the card's number goes in the address: answers stay in the form and the tab.
+        query = flow.card_query(screen)
+        response.headers["HX-Push-Url"] = url_for(
+            "respond.pulse", prefix=prefix, token=link.token, **query
+        )
+    return response
 
 
 @bp.route("/<any(i, t):prefix>/<token>", methods=["GET", "POST"])
@@ -58,13 +81,13 @@ def pulse(prefix: str, token: str) -> object:
     link, pulse = resolved  # type: ignore[misc]
     form = forms.form_class(pulse)()
     if request.method == "GET":
+        # A card's address loaded afresh (?card=3) shows the welcome: the answers, if any, are
+        # in this tab's storage, and the page's script posts them back for that card.
         form.nonce.data = tokens.new_nonce()
-        recap = landing.recap(link, pulse)
-        return _screen(prefix, link, pulse, form, None, "respond/pulse.html", recap=recap)
+        return _screen(prefix, link, pulse, form, None, "respond/pulse.html")
     screen = flow.advance(pulse, form, request.form)
     if screen is not None:
-        template = "respond/_screen.html" if wants_fragment() else "respond/pulse.html"
-        return _screen(prefix, link, pulse, form, screen, template), screen.status
+        return _moved(prefix, link, pulse, form, screen)
     outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
         return _problem(LinkProblem(410, "closed", link.closes_at))
@@ -94,6 +117,15 @@ def thanks(prefix: str, token: str) -> object:
         again=request.args.get("again") == "1",
         restart=url_for("respond.pulse", prefix=prefix, token=token) if kiosk else None,
         restart_after=KIOSK_RESTART_SECONDS,
+    )
+
+
+@bp.get("/<any(privacy, accessibility):kind>")
+def notice(kind: str) -> str:
+    """Show the privacy notice or the accessibility statement, as HR last saved it."""
+    text = notices.current_text(kind)
+    return render_template(
+        "respond/notice.html", title=notices.TITLES[kind], blocks=notices.blocks(text)
     )
 
 

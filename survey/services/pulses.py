@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +13,17 @@ from sqlalchemy import Select, bindparam, select
 from survey.extensions import db
 from survey.models import Invitation, Kind, Survey, TeamLink, Unit, Wave
 from survey.services import tokens
+
+# Seconds a typical respondent spends per answer, from pulse-survey timing studies' rule of thumb.
+SECONDS = {Kind.SCALE5: 7, Kind.SCALE11: 7, Kind.SINGLE: 10, Kind.MULTI: 15, Kind.TEXT: 30}
+INTRO_SECONDS = 20
+
+
+def estimated_minutes(kinds: Iterable[Kind]) -> int:
+    """Return the time a pulse of these question kinds takes, in whole minutes rounded up: the
+    one estimate staff and HR both see."""
+    seconds = INTRO_SECONDS + sum(SECONDS[kind] for kind in kinds)
+    return max(1, math.ceil(seconds / 60))
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,11 @@ class Pulse:
     definition_id: int | None
     definition_text: str
     items: tuple[Item, ...]
+
+    @property
+    def minutes(self) -> int:
+        """Return the estimated time to answer, in whole minutes."""
+        return estimated_minutes(item.kind for item in self.items)
 
 
 @dataclass(frozen=True)

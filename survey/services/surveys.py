@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
@@ -13,11 +12,7 @@ from survey.extensions import db
 from survey.models import Kind, QuestionVersion, Survey, SurveyItem, User, Wave
 from survey.services import audit, names, questions
 from survey.services.problems import Invalid, NotFound
-from survey.services.pulses import Pulse, build_pulse_items
-
-# Seconds a typical respondent spends per answer, from pulse-survey timing studies' rule of thumb.
-SECONDS = {Kind.SCALE5: 7, Kind.SCALE11: 7, Kind.SINGLE: 10, Kind.MULTI: 15, Kind.TEXT: 30}
-INTRO_SECONDS = 20
+from survey.services.pulses import Pulse, build_pulse_items, estimated_minutes
 
 
 @dataclass(frozen=True)
@@ -43,8 +38,7 @@ class SurveyView:
     @property
     def minutes(self) -> int:
         """Return the estimated completion time in whole minutes, rounded up."""
-        seconds = INTRO_SECONDS + sum(SECONDS[item.kind] for item in self.items)
-        return max(1, math.ceil(seconds / 60))
+        return estimated_minutes(item.kind for item in self.items)
 
 
 def listing() -> list[SurveyView]:
