@@ -1,7 +1,7 @@
 """privacy notice and accessibility statement, versioned like the definition
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-26 04:05:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-26 04:05:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
