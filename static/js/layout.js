@@ -12,7 +12,21 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", fold);
+  // A table wider than a phone scrolls inside itself (app.css); the keyboard must reach it too.
+  function reachTables() {
+    document.querySelectorAll("main .govuk-table").forEach(function (table) {
+      var scrolls = table.scrollWidth > table.clientWidth + 1;
+      if (scrolls && !table.closest(".app-table-scroll")) table.setAttribute("tabindex", "0");
+      else if (table.getAttribute("tabindex") === "0") table.removeAttribute("tabindex");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    fold();
+    reachTables();
+  });
+  window.addEventListener("resize", reachTables);
+  document.addEventListener("htmx:after:settle", reachTables);
   document.addEventListener("click", function (event) {
     drilled = Boolean(event.target.closest && event.target.closest("a.app-drill"));
   });
