@@ -9,6 +9,8 @@ from itertools import pairwise
 from survey import aggregation as agg
 from survey.models import User
 from survey.reporting.content import HEAT_BOUNDS, heat_step, mean_text
+
+__all__ = ["Cell", "KeyStep", "Row", "heat_step", "key", "mean_text", "previous", "rows"]
 from survey.services import insights
 from survey.services.insights import WaveView
 
