@@ -9,10 +9,11 @@ from itertools import pairwise
 from survey import aggregation as agg
 from survey.models import User
 from survey.reporting.content import HEAT_BOUNDS, heat_step, mean_text
-
-__all__ = ["Cell", "KeyStep", "Row", "heat_step", "key", "mean_text", "previous", "rows"]
 from survey.services import insights
 from survey.services.insights import WaveView
+
+# mean_text and heat_step are the board report's, so paper and screen round and shade alike.
+__all__ = ["Cell", "KeyStep", "Row", "heat_step", "key", "mean_text", "previous", "rows"]
 
 # Screen colours of the five heat steps (the board report's bounds), lowest to highest, and
 # the text colour each needs for WCAG AA; tests/test_heatmap.py computes the contrasts.
