@@ -94,13 +94,13 @@ def test_trends_compare_units_side_by_side(app: Flask, demo: None) -> None:
     query = f"unit={units[0]}&compare={units[1]}&compare={units[2]}&measure=right_change"
     html = client.get(f"/insights/trends?{query}").get_data(as_text=True)
     results = html[html.index('<div id="results"') :]
-    # One line and one data table per unit, named in a legend.
-    assert results.count('class="app-chart__line') == 3
+    # One small chart (same scales) and one data table per unit, under one key.
+    assert results.count('<svg class="app-chart"') == 3
     for path in ("Customer Services", "Customer Services &gt; Contact Centre", "Environment"):
         assert (
             f"by wave: Riverside Council &gt; Place and Resources &gt; {path}</caption>" in results
         )
-    assert '<ul class="govuk-list app-legend"' in results
+    assert '<ul class="govuk-list app-chart-key"' in results
     heading = '<h2 class="govuk-heading-m">This is the right change for the residents'
     assert results.startswith(f'<div id="results" class="app-results">\n  {heading}')
 

@@ -16,6 +16,7 @@ from survey.models import Kind, Role, Wave, utcnow
 from survey.reporting import content, pdf
 from survey.services import comments as shown_comments
 from survey.services import exporting, insights
+from survey.services import heatmap as heat
 from survey.services.insights import WaveView
 from survey.services.problems import NotFound
 from survey.services.pulses import load_pulse
@@ -156,7 +157,17 @@ def overview() -> object:
 @bp.get("/heatmap")
 def heatmap() -> object:
     """Units by dimension, each unit's barrier point marked, suppressed cells said so."""
-    return _render("heatmap")
+    selection = _select("heatmap")
+    current, unit = selection.current, selection.unit
+    before = heat.previous(current, unit, current_user, utcnow()) if current.released else None
+    return _render(
+        "heatmap",
+        selection,
+        heat_rows=heat.rows(current, before, unit),
+        heat_key=heat.key(),
+        before=before,
+        barrier_at=heat.BARRIER_AT,
+    )
 
 
 @bp.get("/trends")
