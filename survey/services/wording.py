@@ -44,8 +44,8 @@ def pct(value: float) -> int:
 def points(difference: float) -> str:
     """Return a 0-1 difference in signed percentage points (a tenth where whole would hide it)."""
     shown = round(difference * 100)
-    if shown == 0 and difference:
-        return f"{difference * 100:+.1f} points"
+    if shown == 0:
+        return f"{difference * 100:+.1f} points" if difference else "0 points"
     return f"{shown:+d} point{'' if abs(shown) == 1 else 's'}"
 
 
