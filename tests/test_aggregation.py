@@ -149,3 +149,18 @@ def test_understanding_shares_and_gap() -> None:
     result = agg.understanding(people)
     assert (result.claimed, result.demonstrated, result.cost_cutting) == (0.75, 0.25, 0.5)
     assert result.gap == pytest.approx(0.5)
+
+
+def test_enps_interval_by_hand_with_the_adjusted_wald_method() -> None:
+    # 6 promoters, 2 passives, 2 detractors: +3 pseudo-answers give 6.75/13 and 2.75/13.
+    low, high = agg.enps_interval({10: 6, 8: 2, 3: 2})
+    assert low == pytest.approx(-12.59, abs=0.01)
+    assert high == pytest.approx(74.12, abs=0.01)
+    assert low < agg.enps({10: 6, 8: 2, 3: 2}) < high
+
+
+def test_enps_interval_of_a_small_all_promoter_team_is_wide_and_bounded() -> None:
+    low, high = agg.enps_interval({10: 5})
+    assert high == 100.0
+    assert 0 < low < 50  # five promoters are not proof that everyone would recommend it
+    assert agg.enps_interval({}) is None

@@ -140,3 +140,19 @@ def enps(counts: Mapping[int, int]) -> float | None:
     promoters = sum(c for v, c in counts.items() if v >= 9)
     detractors = sum(c for v, c in counts.items() if v <= 6)
     return 100 * (promoters - detractors) / n
+
+
+def enps_interval(counts: Mapping[int, int], z: float = Z95) -> tuple[float, float] | None:
+    """Return a 95% interval for eNPS (-100 to +100) by the adjusted Wald method.
+
+    Adds 3 pseudo-answers (3/4 promoter, 3/4 detractor, 3/2 passive), as Rocks (2016) and
+    Sauro and Lewis propose, so that a small all-promoter team does not get a zero-width interval.
+    """
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    promoters = (sum(c for v, c in counts.items() if v >= 9) + 0.75) / (n + 3)
+    detractors = (sum(c for v, c in counts.items() if v <= 6) + 0.75) / (n + 3)
+    score = promoters - detractors
+    half = z * math.sqrt((promoters + detractors - score * score) / (n + 3))
+    return 100 * max(-1.0, score - half), 100 * min(1.0, score + half)

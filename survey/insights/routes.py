@@ -8,14 +8,13 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from survey.access import requires
-from survey.aggregation import minimum_detectable_change
 from survey.aggregation.comments import THEME_NAMES, TONES
 from survey.exports import download, filename
 from survey.insights import bp
 from survey.models import Kind, Role, Wave, utcnow
 from survey.reporting import content, pdf
 from survey.services import comments as shown_comments
-from survey.services import exporting, insights
+from survey.services import exporting, insights, readout, wording
 from survey.services import heatmap as heat
 from survey.services.insights import WaveView
 from survey.services.problems import NotFound
@@ -126,7 +125,8 @@ def _render(screen: str, selection: Selection | None = None, **context: object) 
     Before a wave's results are released every screen shows its participation instead.
     """
     selection = selection or _select(screen)
-    results = screen if selection.current.released or screen == "rates" else "pending"
+    current, unit = selection.current, selection.unit
+    results = screen if current.released else "pending"
     return page_or_fragment(
         "insights/base.html",
         f"insights/_{results}.html",
@@ -135,9 +135,12 @@ def _render(screen: str, selection: Selection | None = None, **context: object) 
         sel=selection,
         all_waves=insights.launched_waves(),
         now=utcnow(),
-        mdc=minimum_detectable_change,
         trend=insights.trend,
-        headlines=_headlines(selection) if screen == "overview" else [],
+        words=wording,
+        participation=readout.participation(current, unit),
+        cards=readout.cards(selection.views, unit) if results == "overview" else [],
+        gaps=readout.gap_rows(current, unit) if results in ("overview", "definition") else [],
+        headlines=_headlines(selection) if results == "overview" else [],
         names=insights.INDEX_NAMES,
         dimensions=insights.DIMENSIONS,
         share_indices=SHARE_INDICES,

@@ -16,12 +16,12 @@ from itertools import pairwise
 from survey import aggregation as agg
 from survey.aggregation.comments import THEME_NAMES
 from survey.models import User, Wave
-from survey.services import comments, insights
+from survey.services import comments, insights, readout, wording
 from survey.services.insights import WaveView
 from survey.services.problems import NotFound
 
 TREND_WAVES = 6  # the wave in focus and the five before it, as the overview draws
-HEADLINE = ("claimed", "demonstrated", "cost_cutting", "enps")
+HEADLINE = readout.HEADLINE
 SUPPRESSED = "Suppressed"
 NOT_SHOWN = "Not shown"
 BARRIER_MARK = "◆"
@@ -33,13 +33,6 @@ READINGS = {
     "cost_cutting": "Cutting costs",
     "restructure": "Restructuring jobs",
     "dont_know": "Don't know",
-}
-MEANINGS = {
-    "claimed": "agree they know why the change is needed and what it means for their own job.",
-    "demonstrated": "pick the real aims of the change and none of the decoys.",
-    "cost_cutting": "say the change is mainly about cutting costs; lower is better.",
-    "enps": "promoters (9-10) minus detractors (0-6) when asked whether they would recommend "
-    "working here, from -100 to +100; no interval is computed for it.",
 }
 
 
@@ -146,19 +139,8 @@ def pending(view: WaveView) -> Section:
 
 def participation(view: WaveView, unit: int) -> Section:
     """Return participation: the scope's rate and n, then each unit below it."""
-    so_far = "" if view.released else " so far"
-    count, rate, threshold = view.count(unit), view.rate(unit), view.wave.anonymity_threshold
-    if unit in view.withheld:
-        lead = "This unit had more responses than people, so its answers are left out."
-    elif count is None:
-        lead = (
-            f"Fewer than {threshold} people have answered here{so_far}, or showing the count "
-            "would let a smaller group be worked out, so it is hidden."
-        )
-    elif rate is None:
-        lead = f"n = {count} responses{so_far}; too few people were asked to give a rate."
-    else:
-        lead = f"{pct(rate)} answered{so_far}: n = {count} responses of {view.asked(unit)} asked."
+    so_far, threshold = ("" if view.released else " so far"), view.wave.anonymity_threshold
+    lead = readout.participation(view, unit)
     rows = []
     for each in [unit, *view.children(unit)]:
         first = (Cell(view.name(each)), Cell(str(view.asked(each))))
@@ -187,10 +169,7 @@ def _change(views: Sequence[WaveView], unit: int, measure: str) -> str:
     if len(views) < 2:
         return "No earlier wave"
     moved = insights.trend(list(views[-2:]), unit, measure)[-1].change
-    if moved is None:
-        return "Not tested" if measure == "enps" else "No figure to compare"
-    verdict = "significant" if moved.significant else "not significant"
-    return f"{moved.difference * 100:+.0f} points ({verdict})"
+    return wording.change_text(moved, "Not tested" if measure == "enps" else "No figure to compare")
 
 
 def headline(views: Sequence[WaveView], unit: int) -> Section:
@@ -203,7 +182,11 @@ def headline(views: Sequence[WaveView], unit: int) -> Section:
         if figure.suppressed:
             rows.append((Cell(name), *_hidden(4)))
             continue
-        interval = "" if figure.low is None else f"{pct(figure.low)} to {pct(figure.high)}"
+        interval = (
+            ""
+            if figure.low is None
+            else wording.interval_range(figure.low, figure.high, enps=measure == "enps")
+        )
         rows.append(
             (
                 Cell(name),
@@ -221,15 +204,12 @@ def headline(views: Sequence[WaveView], unit: int) -> Section:
             rows,
         )
     )
-    section.blocks += [f"{insights.INDEX_NAMES[m]}: {MEANINGS[m]}" for m in HEADLINE]
+    section.blocks += [f"{insights.INDEX_NAMES[m]}: {wording.MEANINGS[m]}" for m in HEADLINE]
+    section.blocks.append(wording.INTERVAL_MEANING)
     claimed = current.figure(unit, "claimed")
     if not claimed.suppressed and claimed.n:
-        points = agg.minimum_detectable_change(claimed.n) * 100
-        section.blocks.append(
-            f"With {claimed.n} people, the smallest change this group could reliably show "
-            f"between two waves is about {points:.0f} points. A change is called significant only "
-            "when a two-proportion test gives p < 0.05."
-        )
+        section.blocks.append(wording.smallest_change(claimed.n))
+    section.blocks.append(wording.SIGNIFICANCE_RULE)
     waves = tuple(view.wave.name for view in views)
     trend = [
         (Cell(insights.INDEX_NAMES[m]), *(_value(view, unit, m) for view in views))
@@ -246,7 +226,7 @@ def changes(views: Sequence[WaveView], unit: int) -> Section:
     lines: list[Block] = [f"• {h.sentence()}" for h in found[:8]]
     return Section(
         f"Changes since {before.wave.name}",
-        lines or ["No change since the last wave is large enough to be more than noise."],
+        lines or [wording.NO_SIGNIFICANT_CHANGE],
     )
 
 
@@ -343,20 +323,12 @@ def definition(view: WaveView, unit: int) -> Section:
     """Return saying against showing understanding, and what people think the change is about."""
     units = [unit, *view.children(unit)]
     saying = []
-    for each in units:
-        claimed = view.figure(each, "claimed")
-        if claimed.suppressed:
-            saying.append((Cell(view.name(each)), *_hidden(4)))
+    for row in readout.gap_rows(view, unit):
+        if row.n is None:
+            saying.append((Cell(row.name), *_hidden(4)))
             continue
-        saying.append(
-            (
-                Cell(view.name(each)),
-                Cell(str(claimed.n)),
-                Cell(pct(claimed.value)),
-                Cell(pct(view.figure(each, "demonstrated").value)),
-                Cell(f"{view.figure(each, 'gap').value * 100:+.0f}"),
-            )
-        )
+        figures = (str(row.n), row.claimed, row.demonstrated, row.gap)
+        saying.append((Cell(row.name), *(Cell(text) for text in figures)))
     about = []
     for each in units:
         counts = view.readings.get(each)
@@ -370,11 +342,10 @@ def definition(view: WaveView, unit: int) -> Section:
         [
             Table(
                 f"Saying and showing understanding, {view.wave.name}",
-                ("Unit", "n", "Say they understand", "Show they understand", "Gap (points)"),
+                ("Unit", "n", "Say they understand", "Show they understand", "Gap"),
                 saying,
             ),
-            "The gap is the share who say they understand minus the share who show it, in "
-            "percentage points, over the same people.",
+            wording.GAP_MEANING,
             Table(
                 "What people think the change is mainly about", ("Unit", *READINGS.values()), about
             ),

@@ -104,17 +104,18 @@ def _figures(measure: str, now: insights.Figure, before: insights.Figure | None)
     if now.suppressed:
         return (None, None, None, None, None, None, None, True)
     moved = insights.change(before, now) if before is not None else None
-    if measure == "enps":
+    if measure == "enps":  # eNPS and its interval are already on their own -100 to +100 scale
         mean, share = (None if now.value is None else round(now.value, 1)), None
+        low, high = (None if x is None else round(x, 1) for x in (now.low, now.high))
     else:
         mean = None if now.mean is None else round(now.mean, 2)
-        share = _percent(now.value)
+        share, low, high = _percent(now.value), _percent(now.low), _percent(now.high)
     return (
         now.n,
         mean,
         share,
-        _percent(now.low),
-        _percent(now.high),
+        low,
+        high,
         None if moved is None else _percent(moved.difference),
         None if moved is None else moved.significant,
         False,

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from survey import aggregation as agg
 from survey.extensions import db
 from survey.models import Kind, Role, User, Wave, WaveUnit
-from survey.services import tallies
+from survey.services import tallies, wording
 from survey.services.problems import NotFound
 from survey.services.pulses import load_pulse
 
@@ -350,7 +350,9 @@ def _fill(
             dims[unit][item.dimension or item.code].update(counts)
         elif item.kind is Kind.SCALE11:
             result.figures[(unit, item.code)] = _scale_figure(counts, 10)
-            result.figures[(unit, "enps")] = Figure(sum(counts.values()), agg.enps(counts))
+            low, high = agg.enps_interval(counts) or (None, None)
+            score = agg.enps(counts)
+            result.figures[(unit, "enps")] = Figure(sum(counts.values()), score, low, high)
     for unit in wanted:
         means = {}
         for dimension, counts in dims[unit].items():
@@ -439,16 +441,23 @@ class Headline:
 
     unit: str
     measure: str
-    points: int
     since: str
+    before: Figure
+    after: Figure
+    change: agg.Change
+
+    @property
+    def points(self) -> int:
+        """Return the change in whole percentage points."""
+        return round(100 * self.change.difference)
 
     def sentence(self) -> str:
-        """Return the change as a plain sentence."""
-        way = "rose" if self.points > 0 else "fell"
-        return (
-            f"{self.measure} in {self.unit} {way} {abs(self.points)} points since "
-            f"{self.since}, a significant change."
+        """Return the change as a plain sentence, with both figures and their n."""
+        figures = (
+            f"from {wording.share_of(self.before.value, self.before.n)} "
+            f"to {wording.share_of(self.after.value, self.after.n)}"
         )
+        return wording.change_sentence(self.measure, self.unit, self.since, self.change, figures)
 
 
 def headlines(before: WaveView, after: WaveView, units: list[int]) -> list[Headline]:
@@ -457,14 +466,10 @@ def headlines(before: WaveView, after: WaveView, units: list[int]) -> list[Headl
     names = {step: step.capitalize() for step in DIMENSIONS} | INDEX_NAMES
     for unit in units:
         for measure in (*DIMENSIONS, "claimed", "demonstrated", "cost_cutting"):
-            moved = change(before.figure(unit, measure), after.figure(unit, measure))
+            was, now = before.figure(unit, measure), after.figure(unit, measure)
+            moved = change(was, now)
             if moved is not None and moved.significant:
                 found.append(
-                    Headline(
-                        after.name(unit),
-                        names[measure],
-                        round(100 * moved.difference),
-                        before.wave.name,
-                    )
+                    Headline(after.name(unit), names[measure], before.wave.name, was, now, moved)
                 )
-    return sorted(found, key=lambda h: -abs(h.points))
+    return sorted(found, key=lambda h: -abs(h.change.difference))

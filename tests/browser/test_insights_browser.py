@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from survey.database import write_transaction
 from survey.models import Role
+from survey.services import insights
 from survey.services.users import set_user
 from tests.browser.conftest import axe_violations
 from tests.helpers import PASSWORD, unit_id
@@ -111,4 +112,20 @@ def test_insights_screens_have_no_accessibility_violations(
     compare = unit_id(app, "Environment")
     page.goto(f"{live_url}{path}" + (f"?compare={compare}" if path.endswith("trends") else ""))
     expect(page.locator("#results")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_open_what_this_means_and_an_open_wave_have_no_accessibility_violations(
+    app: Flask, signed_in: Page, live_url: str
+) -> None:
+    page = signed_in
+    page.goto(f"{live_url}/insights/")
+    first = page.locator(".app-card details").first
+    first.locator("summary").click()
+    expect(first.locator(".govuk-details__text")).to_contain_text("95% interval")
+    assert axe_violations(page) == []
+    with app.app_context():
+        open_wave = insights.launched_waves()[-1].id
+    page.goto(f"{live_url}/insights/?wave={open_wave}")
+    expect(page.get_by_role("heading", name="Results not out yet")).to_be_visible()
     assert axe_violations(page) == []
