@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from survey.assets import IMMUTABLE
+from survey.assets import IMMUTABLE, Manifest
 from tests.helpers import Org, signed_in
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -34,8 +34,8 @@ def test_pages_link_static_files_by_a_hash_of_their_content(client: FlaskClient,
     for url in urls:
         match = HASHED.match(url)
         assert match, url
-        source = STATIC / f"{match.group(1)}{match.group(3)}"
-        assert hashlib.sha256(source.read_bytes()).hexdigest()[:12] == match.group(2)
+        source = Manifest(STATIC).read(f"{match.group(1)}{match.group(3)}")
+        assert hashlib.sha256(source).hexdigest()[:12] == match.group(2)
 
 
 def test_hashed_static_files_are_cached_for_a_year(client: FlaskClient, org: Org) -> None:
@@ -46,7 +46,7 @@ def test_hashed_static_files_are_cached_for_a_year(client: FlaskClient, org: Org
         # Varying on the session cookie would make the browser ask again when the cookie changes.
         assert reply.headers["Vary"] == "Accept-Encoding"
         match = HASHED.match(url)
-        assert reply.data == (STATIC / f"{match.group(1)}{match.group(3)}").read_bytes()
+        assert reply.data == Manifest(STATIC).read(f"{match.group(1)}{match.group(3)}")
 
 
 def test_url_for_static_gives_the_same_hashed_name(app: Flask) -> None:
@@ -150,3 +150,13 @@ def test_csv_downloads_are_compressed_too(app: Flask, demo: None) -> None:
     assert packed.headers["Content-Encoding"] == "br"
     assert brotli.decompress(packed.data) == plain.data
     assert packed.headers["Content-Disposition"] == plain.headers["Content-Disposition"]
+
+
+def test_both_stylesheets_come_as_one_file(app: Flask, client: FlaskClient, org: Org) -> None:
+    page = client.get(f"/t/{org.team_token}").get_data(as_text=True)
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert len(links) == 1
+    sheet = client.get(links[0]).get_data(as_text=True)
+    folder = Path(app.static_folder or "")
+    for part in ("vendor/govuk-frontend.min.css", "css/app.css"):
+        assert (folder / part).read_text() in sheet
