@@ -14,6 +14,7 @@ from flask import Flask
 from limits import parse
 
 from survey.aggregation import COMMENT_FLOOR, FLOOR
+from survey.mail import check_settings as check_mail
 
 LOGIN_LIMITS = (
     "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
@@ -66,6 +67,24 @@ class Defaults:
     # Where staff reach the service. Every link handed to staff (team links, invitation CSVs,
     # the demo's printout) is built on it, never on a request's Host header. Set it in production.
     BASE_URL = "http://127.0.0.1:5000"
+
+    # E-mail invitations and reminders, sent by the worker through this SMTP server (a council's
+    # relay or Office 365: smtp.office365.com, 587, starttls). No MAIL_HOST: no e-mail is sent.
+    MAIL_HOST = ""
+    MAIL_PORT = 587
+    MAIL_TLS = "starttls"  # starttls, ssl (implicit TLS, usually port 465) or none
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = ""
+    # Messages a second at most, across the worker's threads (relays throttle bursts).
+    MAIL_RATE = 5.0
+    MAIL_TIMEOUT = 30.0
+    # A temporary refusal is tried again after this many seconds, doubling each time, up to
+    # MAIL_MAX_ATTEMPTS tries in all; then it is shown to the admin as not delivered.
+    MAIL_RETRY_SECONDS = 60.0
+    MAIL_MAX_ATTEMPTS = 6
+    # An admin's list of staff addresses may be larger than a form (10,000 addresses ~ 400 KB).
+    MAIL_LIST_MAX_BYTES = 5 * 1024 * 1024
 
     # Login throttling state; set a redis:// URL when several workers or hosts must share it.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -131,6 +150,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     check_tone_words(app.config["COMMENT_TONE_WORDS"])
     check_thresholds(app.config["ANONYMITY_THRESHOLD"], app.config["COMMENT_THRESHOLD"])
     check_accounts(app.config)
+    check_mail(app.config)
     base = urlsplit(str(app.config["BASE_URL"]))
     if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
         raise ValueError(

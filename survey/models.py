@@ -243,6 +243,11 @@ class Wave(db.Model):
     # The closing time the tallies were completed against: while it still holds they need no
     # catch-up. Written outside the ORM, so it never bumps row_version under an admin's edit.
     tallies_final_for: Mapped[datetime | None] = mapped_column(DateTime)
+    # E-mail reminders go this many days before the close (None: only when sent by hand); the
+    # closing time the scheduled one was queued for, so an extension schedules it again. Both
+    # written outside the ORM, like tallies_final_for, so they never clash with an admin's edit.
+    remind_days_before: Mapped[int | None] = mapped_column(Integer)
+    reminded_for: Mapped[datetime | None] = mapped_column(DateTime)
 
     survey: Mapped[Survey] = relationship()
     definition: Mapped[Definition | None] = relationship()
@@ -283,6 +288,39 @@ class Invitation(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Recipient(db.Model):
+    """A member of staff's e-mail address for one wave, until the wave closes (then deleted).
+
+    It points at the person's invitation so a reminder goes only to an unused link; nothing
+    points from a response to either. Each message's state is written in its own transaction
+    before the SMTP conversation, so a restarted worker never sends one twice.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    # With SECRET_KEY this makes the person's link (survey/services/mail_links.py); the link
+    # itself is never stored, so a copy of the database alone opens nobody's pulse.
+    link_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
+    # waiting (for launch or opening), queued, sending, sent, retry, failed, unsure
+    invite_status: Mapped[str] = mapped_column(String(16), default="waiting")
+    # "" (none asked), queued, sending, sent, retry, failed, unsure
+    remind_status: Mapped[str] = mapped_column(String(16), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The last SMTP reply that refused the invitation for good, shown to the admin to correct.
+    problem: Mapped[str] = mapped_column(String(300), default="")
+    # The day of the last message (invitation or reminder): at most one a day per address.
+    last_mailed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "email"),
+        db.Index("ix_recipient_wave_status", "wave_id", "invite_status"),
+    )
 
 
 class TeamLink(db.Model):

@@ -1,4 +1,5 @@
-"""The task queue (Huey): imports and the periodic tick run in `flask worker`, beside the web app.
+"""The task queue (Huey): imports, e-mail and the periodic tick run in `flask worker`, beside the
+web app.
 
 The queue lives in SQLite (instance/tasks.sqlite by default) or in Redis when TASK_QUEUE_URL is a
 redis:// URL. Each app gets its own Huey instance with the tasks bound to it; the state of an
@@ -18,7 +19,7 @@ from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
 from survey.models import utcnow
-from survey.services import import_jobs, waves
+from survey.services import import_jobs, mailing, waves
 
 EXTENSION = "task_queue"
 SQLITE = "sqlite:///"
@@ -40,6 +41,7 @@ class TaskQueue:
     huey: Huey
     import_job: TaskWrapper
     tick: TaskWrapper
+    send_mail: TaskWrapper
 
 
 def _huey(app: Flask) -> Huey:
@@ -62,10 +64,14 @@ def _huey(app: Flask) -> Huey:
 
 
 def run_tick() -> list[str]:
-    """Launch the next wave of every recurring series that is due, and log what was made."""
-    created = waves.tick(utcnow())
+    """Launch the next wave of every recurring series that is due, and log what was made; then
+    delete closed waves' e-mail addresses and hand the worker the e-mail that is due."""
+    now = utcnow()
+    created = waves.tick(now)
     if created:
         log.info("tick launched %d waves", len(created), extra={"waves": created})
+    for wave_id in mailing.tick(now):
+        mailing.wake(wave_id, queue().send_mail)
     return created
 
 
@@ -88,7 +94,15 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             run_tick()
 
-    app.extensions[EXTENSION] = TaskQueue(huey, import_job, tick)
+    @huey.task(name="send_mail")
+    def send_mail(wave_id: int) -> None:
+        """Send a wave's due invitations and reminders; come back when a retry falls due."""
+        with app.app_context():
+            retry_in = mailing.send_due(wave_id, utcnow)
+        if retry_in is not None and not huey.immediate:
+            send_mail.schedule((wave_id,), delay=retry_in)
+
+    app.extensions[EXTENSION] = TaskQueue(huey, import_job, tick, send_mail)
 
 
 def queue(app: Flask | None = None) -> TaskQueue:
@@ -111,4 +125,7 @@ def start_worker(app: Flask, threads: int) -> Consumer:
     worker = consumer(app, threads)
     with app.app_context():
         import_jobs.recover(queue(app).import_job)
+        mailing.recover()
+        for wave_id in mailing.tick(utcnow()):
+            mailing.wake(wave_id, queue(app).send_mail)
     return worker

@@ -179,6 +179,41 @@ class InvitationForm(AppForm):
     )
 
 
+class AddressFileForm(AppForm):
+    """Upload staff e-mail addresses for a wave: a CSV file of email,unit_path."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file of addresses")])
+
+
+class AddressPasteForm(AppForm):
+    """Paste staff e-mail addresses for one unit of a wave."""
+
+    unit_id = SelectField("Unit", coerce=coerce_id)
+    addresses = TextAreaField(
+        "E-mail addresses, one per line",
+        validators=[InputRequired("Enter at least one e-mail address"), Length(max=200_000)],
+    )
+
+
+class ReminderForm(AppForm):
+    """Set when the scheduled reminder goes."""
+
+    days = WholeNumberField(
+        "Days before the close (leave empty for none)",
+        validators=[Optional()],
+        low=1,
+        high=90,
+    )
+
+
+class AddressFixForm(AppForm):
+    """Correct an address whose invitation did not arrive, or remove it."""
+
+    email = StringField(
+        "E-mail address", validators=[InputRequired("Enter an e-mail address"), Length(max=254)]
+    )
+
+
 class DefinitionForm(AppForm):
     """Write a new version of the definition of the change."""
 

@@ -13,22 +13,23 @@ from survey.services import import_jobs
 from survey.services.problems import NotFound
 from survey.web import page_or_fragment
 
-UPLOAD_ENDPOINT = "admin.imports"
+# Endpoints that take an admin's large upload, and the setting that bounds each.
+LARGE_UPLOADS = {"admin.imports": "IMPORT_MAX_BYTES", "admin.addresses": "MAIL_LIST_MAX_BYTES"}
 
 
 def allow_large_upload() -> None:
-    """Let a signed-in admin's import upload past the small default body limit.
+    """Let a signed-in admin's import or address list upload past the small default body limit.
 
     Runs before CSRF protection reads the form, and only for admins, so nobody else can make
     the server spool a large body.
     """
     if (
-        request.endpoint == UPLOAD_ENDPOINT
+        request.endpoint in LARGE_UPLOADS
         and request.method == "POST"
         and current_user.is_authenticated
         and current_user.role is Role.ADMIN
     ):
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+        request.max_content_length = current_app.config[LARGE_UPLOADS[request.endpoint]]
 
 
 @bp.route("/imports", methods=["GET", "POST"])

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from survey import devices
+from survey import devices, mail, tasks
 from survey.admin import bp
-from survey.admin.forms import EVERYONE, InvitationForm, WaveForm, unit_choices
+from survey.admin.forms import (
+    EVERYONE,
+    AddressFileForm,
+    AddressPasteForm,
+    InvitationForm,
+    ReminderForm,
+    WaveForm,
+    unit_choices,
+)
 from survey.exports import download, filename, rows_to_csv
+from survey.extensions import db
 from survey.models import Wave, utcnow
-from survey.services import participation, surveys, units, waves
+from survey.services import mailing, participation, recipients, surveys, units, waves
 from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import changed, staff_link
 
@@ -49,12 +60,37 @@ def _invite_form(wave: Wave) -> InvitationForm:
     return form
 
 
+@dataclass
+class MailForms:
+    """The wave page's e-mail forms, and the problems of a list that was refused."""
+
+    upload: AddressFileForm
+    paste: AddressPasteForm
+    reminder: ReminderForm
+    list_problems: list[str] = field(default_factory=list)
+    fix_problem: tuple[int, str] | None = None
+
+
+def mail_forms(wave: Wave, **posted: object) -> MailForms:
+    """Return the e-mail forms for a wave (unit choices from its audience)."""
+    forms = MailForms(AddressFileForm(), AddressPasteForm(), ReminderForm())
+    for name, value in posted.items():
+        setattr(forms, name, value)
+    if waves.status(wave, utcnow()) != "closed":
+        paths = recipients.unit_paths(db.session, wave)
+        forms.paste.unit_id.choices = [SelectChoice(i, p) for p, i in sorted(paths.items())]
+    if not forms.reminder.is_submitted():
+        forms.reminder.days.data = wave.remind_days_before
+    return forms
+
+
 def _detail(
     wave: Wave,
     form: WaveForm,
     problem: str | None = None,
     status: int = 200,
     invite_form: InvitationForm | None = None,
+    mail_form: MailForms | None = None,
 ) -> tuple[str, int]:
     """Render the wave page with its forms, links and participation (through insights)."""
     now = utcnow()
@@ -68,6 +104,9 @@ def _detail(
         invite_form=invite_form or _invite_form(wave),
         participation=participation.of_wave(wave, current_user, now) if wave.launched_at else None,
         survey=surveys.get(wave.survey_id),
+        mail=recipients.overview(wave),
+        mail_forms=mail_form or mail_forms(wave),
+        mail_configured=mail.configured(current_app.config),
     )
     return page, status
 
@@ -99,7 +138,11 @@ def wave(wave_id: int) -> object:
     try:
         if action == "launch":
             waves.launch(current_user, wave_id, form.row_version.data, utcnow())
-            flash("Launched. Team links are ready below; make single-use links if you need them.")
+            sent = mailing.start_invitations(wave_id, tasks.queue().send_mail)
+            flash(
+                "Launched. Team links are ready below; make single-use links if you need them."
+                + (f" Invitations are on their way to {sent} e-mail addresses." if sent else "")
+            )
         elif action == "close":
             waves.close_now(current_user, wave_id, form.row_version.data, utcnow())
             flash("The wave is closed.")

@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Invitation, Survey, TeamLink, Unit, User, Wave, WaveUnit
+from survey.models import Invitation, Recipient, Survey, TeamLink, Unit, User, Wave, WaveUnit
 from survey.services import audit, names, questions, tokens, units
 from survey.services.problems import Conflict, Invalid, NotFound
 
@@ -218,7 +218,7 @@ def update(actor: User, wave_id: int, row_version: str, draft: WaveDraft, now: d
         )
 
 
-def _audience(session: Session, wave: Wave) -> list[Unit]:
+def audience(session: Session, wave: Wave) -> list[Unit]:
     """Return the active units a wave asks: its audience unit and all below it, or everyone."""
     active = session.scalars(select(Unit).where(Unit.retired.is_(False))).all()
     if wave.audience_unit_id is None:
@@ -262,7 +262,7 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
     wave.anonymity_threshold = config["ANONYMITY_THRESHOLD"]
     wave.comment_threshold = config["COMMENT_THRESHOLD"]
     session.flush()
-    asked = _audience(session, wave)
+    asked = audience(session, wave)
     if not asked:
         return
     # Core inserts: hundreds of rows per wave, and the ORM would fetch back each link's id.
@@ -324,6 +324,8 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         # A wave that never opened closes as it opens, so it reads "closed", not "scheduled".
         wave.opens_at = min(wave.opens_at, now - timedelta(seconds=1))
         wave.closes_at = now
+        # Staff addresses are kept only while a wave is open.
+        session.execute(delete(Recipient).where(Recipient.wave_id == wave.id))
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
 
 
