@@ -26,7 +26,16 @@ from werkzeug.routing import Rule
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Action, ImportJob, Question, Role, Survey, SurveyItem, utcnow
+from survey.models import (
+    Action,
+    ImportJob,
+    Question,
+    Recipient,
+    Role,
+    Survey,
+    SurveyItem,
+    utcnow,
+)
 from survey.services.users import set_user
 from tests.helpers import ACCOUNTS, CSRF, PASSWORD, Org
 
@@ -161,8 +170,17 @@ def path_values(app: Flask, org: Org) -> dict[str, str]:
             items=[SurveyItem(position=n, question_version_id=v) for n, v in enumerate(versions)],
         )
         session.add(draft)
+        # An address whose invitation bounced, so the form that corrects one has a real target.
+        bounced = Recipient(
+            wave_id=org.wave_id,
+            unit_id=org.unit_id,
+            email="bounced@council.example",
+            invite_status="failed",
+            problem="550 5.1.1 No such mailbox",
+        )
+        session.add(bounced)
         session.flush()
-        victim_id, draft_id = victim.id, draft.id
+        victim_id, draft_id, bounced_id = victim.id, draft.id, bounced.id
     with app.app_context():
         return {
             "unit_id": str(org.unit_id),
@@ -172,6 +190,7 @@ def path_values(app: Flask, org: Org) -> dict[str, str]:
             "user_id": str(victim_id),
             "action_id": str(db.session.scalar(select(Action.id))),
             "job_id": str(db.session.scalar(select(ImportJob.id))),
+            "recipient_id": str(bounced_id),
             "prefix": "t",
             "kind": "privacy",
             "token": org.team_token,
