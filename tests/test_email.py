@@ -271,6 +271,14 @@ def test_closing_early_deletes_the_addresses_at_once(
     assert recipients(app) == 0
     page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
     assert not any(person in page for person in PEOPLE)
+    reply = paste(admin, org.wave_id, org.unit_id, PEOPLE)
+    assert reply.status_code == 422
+    assert "This wave has closed" in reply.get_data(as_text=True)
+    assert (
+        upload(admin, org.wave_id, f"email,unit_path\r\n{PEOPLE[0]},{TEAM_PATH}\r\n").status_code
+        == 422
+    )
+    assert recipients(app) == 0
 
 
 def test_a_worker_killed_mid_send_never_sends_twice(

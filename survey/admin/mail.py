@@ -62,9 +62,12 @@ def addresses(wave_id: int) -> object:
 def addresses_paste(wave_id: int) -> object:
     """Add addresses pasted for one unit."""
     wave = _wave(wave_id)
+    try:
+        recipients.paths_of(wave_id, utcnow())  # refuses a closed wave before reading the form
+    except Invalid as problem:
+        return _refused(wave, problem.message)
     page = mail_forms(wave, paste=AddressPasteForm())
     form = page.paste
-    form.unit_id.choices = mail_forms(wave).paste.unit_id.choices
     if not form.validate_on_submit():
         return _detail(wave, _form(wave), status=422, mail_form=page)
     checked = recipients.check_pasted(form.addresses.data or "", form.unit_id.data)

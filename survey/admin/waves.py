@@ -72,15 +72,18 @@ class MailForms:
 
 
 def mail_forms(wave: Wave, **posted: object) -> MailForms:
-    """Return the e-mail forms for a wave (unit choices from its audience)."""
-    forms = MailForms(AddressFileForm(), AddressPasteForm(), ReminderForm())
+    """Return the e-mail forms for a wave: the posted ones given, the others fresh (unit choices
+    from its audience, the reminder as saved)."""
+    forms = MailForms(
+        AddressFileForm(formdata=None),
+        AddressPasteForm(formdata=None),
+        ReminderForm(formdata=None, days=wave.remind_days_before),
+    )
     for name, value in posted.items():
         setattr(forms, name, value)
-    if waves.status(wave, utcnow()) != "closed":
-        paths = recipients.unit_paths(db.session, wave)
-        forms.paste.unit_id.choices = [SelectChoice(i, p) for p, i in sorted(paths.items())]
-    if not forms.reminder.is_submitted():
-        forms.reminder.days.data = wave.remind_days_before
+    closed = waves.status(wave, utcnow()) == "closed"
+    paths = {} if closed else recipients.unit_paths(db.session, wave)
+    forms.paste.unit_id.choices = [SelectChoice(i, p) for p, i in sorted(paths.items())]
     return forms
 
 
