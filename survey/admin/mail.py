@@ -40,7 +40,7 @@ def _store(wave: Wave, checked: Checked, **forms: object) -> object:
         note += " Their invitations are on their way."
     elif wave.launched_at is None:
         note += " Invitations go out when you launch the wave."
-    flash(f"{added} e-mail addresses added.{note}")
+    flash(f"{added} e-mail address{'' if added == 1 else 'es'} added.{note}")
     return _back(wave.id)
 
 
