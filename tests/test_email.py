@@ -308,6 +308,13 @@ def test_a_worker_killed_mid_send_never_sends_twice(
     assert sorted(m["To"] for m in smtp.messages) == PEOPLE  # each exactly once
     page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
     assert "it may have arrived" in page
+    # The next day's reminder carries the same link, so an invitation lost that way is mended.
+    smtp.clear()
+    monkeypatch.setattr(tasks, "utcnow", lambda: utcnow() + timedelta(days=1))
+    with app.app_context():
+        assert mailing.remind_now(org.wave_id, tasks.utcnow(), lambda _wave: None)
+    send_due(app, org.wave_id)
+    assert sorted(m["To"] for m in smtp.messages) == PEOPLE
     assert PEOPLE[1] in page
     assert PEOPLE[0] not in page
 

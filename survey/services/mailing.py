@@ -124,7 +124,9 @@ def queue_reminders(session: Session, wave: Wave, now: datetime) -> None:
         update(Recipient)
         .where(
             Recipient.wave_id == wave.id,
-            Recipient.invite_status == "sent",
+            # An invitation that may not have arrived is reminded too: the same link, so a lost
+            # one is mended and a delivered one is merely reminded.
+            Recipient.invite_status.in_(("sent", "unsure")),
             Recipient.remind_status.not_in(("queued", "retry", "sending")),
             or_(Recipient.last_mailed_on.is_(None), Recipient.last_mailed_on < now.date()),
             unused,
