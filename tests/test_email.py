@@ -102,6 +102,9 @@ def test_launching_sends_each_address_its_own_working_link(
     reply = upload(admin, wave_id, "email,unit_path\r\n" + rows)
     assert reply.status_code == 303, reply.get_data(as_text=True)
     assert smtp.messages == []  # nothing goes before launch
+    page = admin.get(f"/admin/waves/{wave_id}").get_data(as_text=True)
+    assert "single-use link when you launch the wave" in page
+    assert "3 addresses: 0 invitations sent, 3 waiting to be sent" in page
     reply = post(admin, f"/admin/waves/{wave_id}", wave_form(app, wave_id, action="launch"))
     assert reply.status_code == 303
     assert sorted(m["To"] for m in smtp.messages) == PEOPLE
