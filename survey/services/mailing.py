@@ -207,7 +207,16 @@ def _due(kind: str, now: datetime) -> object:
     return or_(status == "queued", and_(status == "retry", Recipient.retry_at <= now))
 
 
-def _claim(recipient_id: int, kind: str, now: datetime) -> Recipient | None:
+@dataclass(frozen=True)
+class Claimed:
+    """An address whose message this thread is now sending."""
+
+    email: str
+    link_key: str
+    attempts: int
+
+
+def _claim(recipient_id: int, kind: str, now: datetime) -> Claimed | None:
     """Mark an address's message as being sent, in its own committed transaction; None if it is
     not due (already taken, sent, answered for a reminder, or the wave is not open)."""
     open_wave = exists().where(
@@ -223,7 +232,8 @@ def _claim(recipient_id: int, kind: str, now: datetime) -> Recipient | None:
             exists().where(Invitation.id == Recipient.invitation_id, Invitation.used.is_(False)),
         ]
     with write_transaction() as session:
-        claimed = session.execute(
+        # One statement claims and reads the row (RETURNING: SQLite 3.35+, PostgreSQL).
+        row = session.execute(
             update(Recipient)
             .where(*conditions)
             .values(
@@ -233,15 +243,10 @@ def _claim(recipient_id: int, kind: str, now: datetime) -> Recipient | None:
                     Recipient.last_mailed_on: now.date(),
                 }
             )
+            .returning(Recipient.email, Recipient.link_key, Recipient.attempts)
             .execution_options(synchronize_session=False)
-        ).rowcount
-    if not claimed:
-        return None
-    return db.session.scalars(
-        select(Recipient)
-        .where(Recipient.id == recipient_id)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+        ).first()
+    return None if row is None else Claimed(row.email, row.link_key, row.attempts)
 
 
 def _record(recipient_id: int, kind: str, **values: object) -> None:
