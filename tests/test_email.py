@@ -5,6 +5,7 @@ and addresses gone when the wave closes."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -411,3 +412,36 @@ def test_claims_are_exclusive(app: Flask, admin: FlaskClient, org: Org, smtp: Ma
         assert mailing._claim(rid, mailing.INVITE, now) is None
         with write_transaction() as session:
             session.get_one(Recipient, rid).invite_status = "queued"
+
+
+def test_sending_is_paced_to_the_configured_rate(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox
+) -> None:
+    tasks.queue(app).huey.immediate = False
+    people = [f"person{n}@council.example" for n in range(11)]
+    paste(admin, org.wave_id, org.unit_id, people)
+    app.config["MAIL_RATE"] = 20.0
+    app.extensions.pop("mail_pacer", None)
+    started = time.monotonic()
+    send_due(app, org.wave_id)
+    assert len(smtp.messages) == 11
+    assert time.monotonic() - started >= 10 / 20  # ten gaps of 1/20 s
+
+
+def test_a_server_that_keeps_refusing_for_now_ends_as_not_delivered(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    app.config["MAIL_MAX_ATTEMPTS"] = 3
+    smtp.refuse(PEOPLE[0], "452 4.2.2 Mailbox full")
+    paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    for wait in (60, 120):  # the back-off doubles
+        clock.passes(timedelta(seconds=wait - 1))
+        send_due(app, org.wave_id)
+        with app.app_context():
+            assert db.session.scalars(select(Recipient.invite_status)).one() == "retry"
+        clock.passes(timedelta(seconds=1))
+        send_due(app, org.wave_id)
+    page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
+    assert "Not accepted after 3 tries: 452 4.2.2 Mailbox full" in page
+    assert smtp.messages == []
