@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
 from tests.browser.test_admin_browser import sign_in
+from tests.browser.test_results_layout_browser import SLACK, overflow
 from tests.helpers import TEAM_PATH, Org
 from tests.smtp_server import smtp_server
 
@@ -44,4 +45,18 @@ def test_addresses_by_paste_and_by_file(
         expect(page.locator("#mail-counts")).to_contain_text("1 invitation sent")
         found["list added"] = axe_violations(page)
         assert [m["To"] for m in mailbox.messages] == ["ann@council.example"]
+        # An address the server refused, to correct on a phone.
+        mailbox.refuse("bob@council.example", "550 5.1.1 No such mailbox here at all")
+        page.get_by_label("Unit").last.select_option(label=TEAM_PATH)
+        page.get_by_label("E-mail addresses, one per line").fill("bob@council.example")
+        page.get_by_role("button", name="Add addresses").click()
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.reload()
+        expect(page.locator("#mail-problems")).to_contain_text("550 5.1.1 No such mailbox")
+        assert overflow(page) <= SLACK
+        found["not delivered"] = axe_violations(page)
+        page.get_by_label("bob@council.example").fill("robert@council.example")
+        page.get_by_role("button", name="Send again").click()
+        expect(page.locator("#mail-counts")).to_contain_text("2 invitations sent")
+        assert mailbox.to("robert@council.example")
     assert {state: v for state, v in found.items() if v} == {}
