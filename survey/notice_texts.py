@@ -18,8 +18,10 @@ Your organisation's HR and change team runs this pulse to understand how well st
 - the day you sent your answers (not the time)
 - which version of the definition of the change you were shown
 
+If you were invited by e-mail, we also keep your work e-mail address, the team it was given for and whether your link has been used (never when), only until the pulse closes: that is how reminders go only to people who have not answered, and nobody in HR can see it. The addresses are deleted when the pulse closes and are never stored with your answers.
+
 ## What we never keep
-- your name, e-mail address or staff number
+- your name or staff number, and your e-mail address once the pulse has closed
 - your IP address, device or browser
 - any link between your answers and the invitation you were sent: an invitation only records that it was used
 
