@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
@@ -94,7 +94,9 @@ def build(settings: Settings, to: str, subject: str, text: str, html: str) -> by
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    # MAIL_FROM may carry a display name ("Staff pulse <pulse@council.gov.uk>").
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message.as_bytes(policy=SMTP_POLICY)

@@ -45,7 +45,7 @@ def smtp(app: Flask) -> Iterator[Mailbox]:
             MAIL_HOST="127.0.0.1",
             MAIL_PORT=mailbox.port,
             MAIL_TLS="none",
-            MAIL_FROM="pulse@council.example",
+            MAIL_FROM="Staff pulse <pulse@council.example>",
             MAIL_RATE=1000.0,
             MAIL_TIMEOUT=5.0,
             BASE_URL="http://pulse.example",
@@ -114,7 +114,8 @@ def test_launching_sends_each_address_its_own_working_link(
         closes = f"{wave.closes_at:%-d %B %Y at %H:%M}"
     links = set()
     for message in smtp.messages:
-        assert message["From"] == "pulse@council.example"
+        assert message["From"] == "Staff pulse <pulse@council.example>"
+        assert message["Message-ID"].endswith("@council.example>")
         text, html = parts(message)
         for body in (text, html):
             assert "short questions about how the change programme is going" in body
