@@ -3,6 +3,7 @@ addresses as a test tells it to."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,10 @@ class Mailbox:
     refusals: dict[str, list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
+    # Addresses whose message the server keeps and then waits this many seconds before replying
+    # to DATA, and the ones it has started waiting on.
+    slow: dict[str, float] = field(default_factory=dict)
+    holding: set[str] = field(default_factory=set)
 
     def refuse(self, address: str, reply: str, times: int | None = None) -> None:
         """Answer RCPT TO for `address` with `reply` (e.g. "451 4.7.1 Try later"), `times` times."""
@@ -41,10 +46,15 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        """Keep the message."""
+        """Keep the message; for a slow address, keep it and only then wait before replying, as
+        a server that has queued a message but whose "250" is late (RFC 1047)."""
         message = cast(EmailMessage, message_from_bytes(envelope.content, policy=default))
         with self.lock:
             self.messages.append(message)
+        for address in envelope.rcpt_tos:
+            if address in self.slow:
+                self.holding.add(address)
+                await asyncio.sleep(self.slow[address])
         return "250 2.0.0 Accepted"
 
     def to(self, address: str) -> list[EmailMessage]:

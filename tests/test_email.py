@@ -4,11 +4,15 @@ and addresses gone when the wave closes."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -32,6 +36,7 @@ from tests.helpers import (
 )
 from tests.smtp_server import Mailbox, smtp_server
 from tests.test_admin_waves import draft, stamp, wave_form
+from tests.worker import use_queue, wait_until, worker_process
 
 LINK = re.compile(r"http://pulse\.example/i/([A-Za-z0-9_-]{32})")
 PEOPLE = ["ann@council.example", "bob@council.example", "cat@council.example"]
@@ -446,3 +451,45 @@ def test_a_server_that_keeps_refusing_for_now_ends_as_not_delivered(
     page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
     assert "Not accepted after 3 tries: 452 4.2.2 Mailbox full" in page
     assert smtp.messages == []
+
+
+def test_a_worker_process_killed_while_the_server_takes_a_message_never_sends_it_twice(
+    app: Flask,
+    admin: FlaskClient,
+    org: Org,
+    smtp: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    use_queue(app)
+    for name in ("MAIL_HOST", "MAIL_PORT", "MAIL_TLS", "MAIL_FROM", "MAIL_RATE", "BASE_URL"):
+        monkeypatch.setenv(f"FLASK_{name}", json.dumps(app.config[name]))
+    smtp.slow[PEOPLE[1]] = 3.0
+    paste(admin, org.wave_id, org.unit_id, PEOPLE)
+    assert smtp.messages == []  # queued for the worker
+    log = tmp_path / "worker.log"
+    first = worker_process(app, log)
+    try:
+        wait_until(lambda: PEOPLE[1] in smtp.holding, every=0.05)
+    finally:
+        # The server has the message but has not said so yet: the worker dies now.
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+    assert len(smtp.to(PEOPLE[1])) == 1
+    second = worker_process(app, log)
+
+    def settled() -> bool:
+        with app.app_context():
+            states = set(db.session.scalars(select(Recipient.invite_status)))
+            db.session.rollback()
+        return states <= {"sent", "unsure"}
+
+    try:
+        wait_until(settled, every=0.1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert sorted(m["To"] for m in smtp.messages) == PEOPLE  # each exactly once
+    with app.app_context():
+        states = dict(db.session.execute(select(Recipient.email, Recipient.invite_status)).all())
+    assert states == {PEOPLE[0]: "sent", PEOPLE[1]: "unsure", PEOPLE[2]: "sent"}
