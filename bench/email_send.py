@@ -30,7 +30,7 @@ from survey import create_app, mail
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Recipient, Wave, utcnow
-from survey.services import mailing, questions, recipients, units, waves
+from survey.services import letters, mailing, questions, recipients, units, waves
 
 UNITS = 20
 
@@ -109,13 +109,13 @@ def build(app, count: int) -> int:
 def baseline(app, wave_id: int, count: int, port: int) -> float:
     """Send `count` messages written by the same code over one plain smtplib connection."""
     with app.app_context():
-        facts = mailing._facts(db.session.get_one(Wave, wave_id))
+        facts = letters.facts_of(db.session.get_one(Wave, wave_id))
         settings = mail.Settings.of(app.config)
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port) as smtp:
             for n in range(count):
                 to = f"raw{n}@council.example"
-                letter = mailing._letter(facts, mailing.INVITE, f"http://pulse.example/i/{n:032d}")
+                letter = letters.write(facts, mailing.INVITE, f"http://pulse.example/i/{n:032d}")
                 smtp.sendmail(
                     settings.sender,
                     [to],

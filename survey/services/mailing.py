@@ -18,15 +18,12 @@ participation steps). Addresses are deleted when the wave closes.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -34,31 +31,19 @@ from survey import mail
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Recipient, Wave, WaveUnit
-from survey.services import pulses, recipients, tokens
+from survey.services import letters, recipients, tokens
+from survey.services.letters import INVITE, REMIND
 from survey.services.recipients import STOPPED_MID_SEND
 from survey.web import staff_link
 
 log = logging.getLogger("survey.mail")
 
-INVITE = "invite"
-REMIND = "remind"
 STATUS = {INVITE: Recipient.invite_status, REMIND: Recipient.remind_status}
 BATCH = 500
 UNSURE = "it may have arrived, so it is not sent again unless you choose to"
 NOT_IN_AUDIENCE = "This address's unit is not part of the wave's audience: correct or remove it"
 
 Enqueue = Callable[[int], object]
-
-
-def link_token(link_key: str) -> str:
-    """Return the invitation token an address's link carries: a keyed hash of its link key.
-
-    Kept derivable, not stored, so a reminder can carry the same link as the invitation while
-    the database holds only the token's hash (and a key that is useless without SECRET_KEY).
-    """
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(secret, b"invitation:" + link_key.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[: tokens.TOKEN_BYTES]).decode()
 
 
 def queue_invitations(session: Session, wave: Wave) -> int:
@@ -83,7 +68,7 @@ def queue_invitations(session: Session, wave: Wave) -> int:
             .values(invite_status="failed", problem=NOT_IN_AUDIENCE)
         )
     if inside:
-        hashes = {row.id: tokens.token_hash(link_token(row.link_key)) for row in inside}
+        hashes = {row.id: tokens.token_hash(letters.link_token(row.link_key)) for row in inside}
         made = session.execute(
             insert(Invitation).returning(Invitation.id, Invitation.token_hash),
             [
@@ -155,52 +140,6 @@ def wake(wave_id: int, enqueue: Enqueue) -> None:
         log.warning("mail could not be queued", extra={"wave_id": wave_id, "error": str(error)})
 
 
-@dataclass(frozen=True)
-class Letter:
-    """What one message says, before it is addressed."""
-
-    subject: str
-    text: str
-    html: str
-
-
-@dataclass(frozen=True)
-class WaveFacts:
-    """What every message of a wave says, read once per batch (the close can move)."""
-
-    wave_id: int
-    closes_at: datetime
-    questions: int
-    minutes: int
-
-
-def _facts(wave: Wave) -> WaveFacts:
-    """Return what a wave's messages say."""
-    pulse = pulses.load_pulse(wave.id)
-    return WaveFacts(wave.id, wave.closes_at, len(pulse.items), pulse.minutes)
-
-
-def _letter(facts: WaveFacts, kind: str, link: str) -> Letter:
-    """Write an invitation or a reminder carrying one person's link."""
-    context = {
-        "kind": kind,
-        "link": link,
-        "closes_at": facts.closes_at,
-        "questions": facts.questions,
-        "minutes": facts.minutes,
-    }
-    subject = (
-        f"Reminder: your anonymous staff pulse closes on {facts.closes_at:%-d %B}"
-        if kind == REMIND
-        else f"Your anonymous staff pulse: {facts.minutes} minutes, until {facts.closes_at:%-d %B}"
-    )
-    return Letter(
-        subject,
-        render_template("email/invitation.txt", **context),
-        render_template("email/invitation.html", **context),
-    )
-
-
 def _due(kind: str, now: datetime) -> object:
     """Return the condition for an address's message of `kind` to be sent now."""
     status = STATUS[kind]
@@ -260,7 +199,7 @@ def _record(recipient_id: int, kind: str, **values: object) -> None:
         )
 
 
-def deliver(recipient_id: int, kind: str, facts: WaveFacts, now: datetime) -> str:
+def deliver(recipient_id: int, kind: str, facts: letters.WaveFacts, now: datetime) -> str:
     """Send one address its invitation or reminder if still due; return the state it ends in."""
     recipient = _claim(recipient_id, kind, now)
     if recipient is None:
@@ -268,7 +207,7 @@ def deliver(recipient_id: int, kind: str, facts: WaveFacts, now: datetime) -> st
     status = STATUS[kind].key
     config = current_app.config
     settings = mail.Settings.of(config)
-    letter = _letter(facts, kind, staff_link("i", link_token(recipient.link_key)))
+    letter = letters.write(facts, kind, staff_link("i", letters.link_token(recipient.link_key)))
     message = mail.build(settings, recipient.email, letter.subject, letter.text, letter.html)
     mail.pacer().wait()
     try:
@@ -308,7 +247,7 @@ def send_due(wave_id: int, clock: Callable[[], datetime]) -> float | None:
     wave = db.session.get(Wave, wave_id)
     if wave is None or not mail.configured(current_app.config):
         return None
-    sent: dict[str, int] = {}
+    invitations: dict[str, int] = {}
     for kind in (INVITE, REMIND):
         after = 0
         while True:
@@ -323,15 +262,17 @@ def send_due(wave_id: int, clock: Callable[[], datetime]) -> float | None:
             )
             if not ids:
                 break
-            facts = _facts(db.session.get_one(Wave, wave_id))
+            facts = letters.facts_of(db.session.get_one(Wave, wave_id))
             for recipient_id in ids:
                 state = deliver(recipient_id, kind, facts, clock())
-                sent[state] = sent.get(state, 0) + 1
+                if kind == INVITE:
+                    invitations[state] = invitations.get(state, 0) + 1
             after = ids[-1]
     mail.postman().close()
-    if sent:
-        # Counts of outcomes, never addresses; reminders are not told apart from invitations.
-        log.info("mail sent", extra={"wave_id": wave_id, "outcomes": sent})
+    if invitations:
+        # Invitations' outcomes only, never addresses: how many reminders went (or were skipped)
+        # is how many have not (or have) answered, which no log line may say.
+        log.info("invitations sent", extra={"wave_id": wave_id, "outcomes": invitations})
     waiting = db.session.scalar(
         select(func.min(Recipient.retry_at)).where(
             Recipient.wave_id == wave_id,
