@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,15 +14,20 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from huey.consumer import Consumer
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from survey import create_app
 from survey.extensions import db
+from survey.services import accounts as account_service
+from survey.services import users
 from tests.helpers import (
     Org,
     build_org,
+    database_rows,
     empty_tables,
     make_accounts,
     make_demo_accounts,
+    restore_rows,
     sign_in,
 )
 from tests.worker import consumer_threads
@@ -56,6 +62,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for nodeid in _skipped[:20]:
             print(f"  {nodeid}")
         session.exitstatus = 1
+
+
+# Hashed with one round in tests, as Django's test settings do: scrypt's deliberate 50-80 ms per
+# hash and per check, on every account a test makes and every sign-in, was most of the suite's
+# set-up time. The hash records its method, so checks take the same cheap path. What production
+# hashes with is asserted in tests/test_accounts.py.
+QUICK_HASH = partial(generate_password_hash, method="pbkdf2:sha256:1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Make every password hash the suite stores a cheap one."""
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (users, account_service):
+            patch.setattr(module, "generate_password_hash", QUICK_HASH)
+        yield
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -140,11 +162,24 @@ def admin(app: Flask, accounts: None) -> FlaskClient:
     return client
 
 
+_demo_rows: dict[str, dict[str, list[dict]]] = {}
+
+
 @pytest.fixture
-def demo(app: Flask, runner) -> None:
-    """The demo organisation, with an analyst, an admin and a manager of Customer Services."""
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    make_demo_accounts(app)
+def demo(app: Flask, runner, database_url: str) -> None:
+    """The demo organisation, with an analyst, an admin and a manager of Customer Services.
+
+    Built by `flask demo` once per database, then copied back row for row: the same data in a
+    tenth of the time. The demo's waves sit days from their dates, so minutes of drift between
+    tests change nothing they show."""
+    if database_url not in _demo_rows:
+        assert runner.invoke(args=["demo"]).exit_code == 0
+        make_demo_accounts(app)
+        with app.app_context():
+            _demo_rows[database_url] = database_rows()
+        return
+    with app.app_context():
+        restore_rows(_demo_rows[database_url])
 
 
 @pytest.fixture
