@@ -364,6 +364,9 @@ NEGATION = frozenset(
     | {"wont", "didnt", "doesnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt"}
     | {"couldnt", "wouldnt", "shouldnt"}
 )
+# VADER's shares run 0 to 1 and are rarely above 0.4; scaled so SGD moves their weights as fast
+# as the words'.
+SHARE_SCALE = 3.0
 CLAUSES = re.compile(r"[.,;:!?()\n]+")
 
 
@@ -384,6 +387,12 @@ def features(text: str, rule_score: float, ironic: bool) -> dict[str, float]:
             if negated:
                 found[f"n:{word}"] = 1.0
             negated = negated or word in NEGATION
+    # How much of the comment VADER reads as praise and as complaint, apart: a mixed comment and a
+    # flat one can share a compound score near 0 and still read differently.
+    reader = _built_in()
+    shares = reader.analyser.polarity_scores(reader._rewrite(text))
+    found["rule:positive share"] = SHARE_SCALE * shares["pos"]
+    found["rule:negative share"] = SHARE_SCALE * shares["neg"]
     found |= {name: 1.0 for mark, name in MARKS.items() if mark in text}
     found |= {f"rule:{tone(rule_score, RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO)}": 1.0}
     if ironic:
