@@ -22,6 +22,7 @@ from survey.extensions import db
 from survey.models import TeamLink, Unit, Wave, utcnow
 from survey.reporting import posters
 from survey.services import questions, waves
+from survey.services.posters import TeamPoster
 from survey.web import staff_link
 from tests.helpers import Org, post, set_wave_times, signed_in, unit_id
 
@@ -305,3 +306,35 @@ def test_a_host_too_long_for_a_line_is_cut_where_the_line_ends(pdf: posters.Post
     pdf.set_font(posters.MONO, "", size)
     assert all(pdf.get_string_width(line) <= 100 for line in lines)
     assert lines[-1].endswith("x" * 32)  # the token whole on one line
+
+
+def poster_of(name: str, link: str) -> posters.Sheet:
+    """Return the poster of a unit called `name` with this link, in a wave closing in a week."""
+    closes = datetime(2026, 12, 10, 17, 0)
+    unit = TeamPoster(
+        1,
+        name,
+        f"Council > {name}",
+        "x",
+        "Wave 1",
+        closes - timedelta(days=7),
+        closes,
+        13,
+        3,
+        5,
+        False,
+    )
+    return posters.sheet(unit, link)
+
+
+def test_unit_names_in_any_script_print_and_the_code_still_reads(tmp_path: Path) -> None:
+    welsh, tokyo = "Gwasanaethau Cymdeithasol \N{EN DASH} Tîm Ŵyn", "東京チーム"
+    links = [f"https://pulse.example/t/{n}" + "Ab0O1lI-_" * 3 + "xyzXY" for n in range(2)]
+    drawn = posters.draw([poster_of(welsh, links[0]), poster_of(tokyo, links[1])], "Posters")
+    data = bytes(drawn.output())
+    texts = pages_text(data)
+    assert welsh in texts[0]
+    assert tokyo in texts[1]
+    for page, link in enumerate(links, start=1):
+        assert scanned(data, page, tmp_path) == [link]
+    assert drawn.code_sizes == [posters.QR_LARGEST] * 2  # the largest code where words allow

@@ -85,6 +85,7 @@ class PosterPDF(TypesetPDF):
         self.add_font(MONO, "", FONTS / MONO_FILE)
         self.set_auto_page_break(False)
         self.set_title(self.clean(title))
+        self.code_sizes: list[float] = []  # mm, each page's QR code with its quiet zone
 
     def paragraph(self, style: str, size: float, words: str, line: float, measure: bool) -> float:
         """Set a centred paragraph across the page (or only measure it); return its height."""
@@ -193,6 +194,7 @@ def _page(pdf: PosterPDF, item: Sheet) -> None:
     size = max(QR_SMALLEST, min(QR_LARGEST, room, pdf.epw))
     top += max(0.0, room - size) / 2  # the code in the middle of its room, not against the words
     pdf.image(_qr_svg(item.link), x=(pdf.w - size) / 2, y=top, w=size, h=size)
+    pdf.code_sizes.append(size)
     pdf.set_y(top + size + 3)
     _foot(pdf, item, measure=False)
     pdf.set_y(pdf.h - MARGIN - 5)
@@ -201,9 +203,14 @@ def _page(pdf: PosterPDF, item: Sheet) -> None:
     pdf.set_text_color(*INK)
 
 
-def render(sheets: list[Sheet], title: str) -> bytes:
-    """Return the posters as one PDF, a page each, in the order given."""
+def draw(sheets: list[Sheet], title: str) -> PosterPDF:
+    """Return a document with the posters drawn, a page each, in the order given."""
     pdf = PosterPDF(title)
     for item in sheets:
         _page(pdf, item)
-    return bytes(pdf.output())
+    return pdf
+
+
+def render(sheets: list[Sheet], title: str) -> bytes:
+    """Return the posters as one PDF."""
+    return bytes(draw(sheets, title).output())
