@@ -21,8 +21,9 @@ from survey.services.posters import TeamPoster
 
 MONO = "DejaVuMono"
 MONO_FILE = "DejaVuSansMono-Bold.ttf"
-# The staff pulse's own promise (its page footer and landing page), so a poster never says
-# more, or less, than the pulse itself; tests/test_posters.py checks the pulse still says it.
+# The staff pulse's own promise (the footer of its pages) and its landing page's threshold
+# sentence, so a poster never promises more, or less, than the pulse itself;
+# tests/test_posters.py checks the pulse still says both.
 PROMISE = (
     "Your answers are anonymous. We record your team, the wave and the day only: "
     "never your name, e-mail, device or IP address."
@@ -30,7 +31,7 @@ PROMISE = (
 SHOWN_FROM = "Results for a group are only shown when at least {threshold} people have answered."
 TITLE = "Tell us how the change is going"
 QR_LARGEST = 130.0  # mm: scans from a couple of metres; larger only crowds the words
-QR_SMALLEST = 60.0  # mm: still about 1.2 mm a module for the longest base addresses
+QR_SMALLEST = 60.0  # mm: reached only with very long unit names and base addresses
 LINK_SIZES = (22.0, 12.0)  # pt: largest and smallest type for the written link
 GREY = (80, 80, 80)
 PATH_SIZE = 11  # pt
