@@ -24,6 +24,7 @@ from survey.admin import (  # noqa: E402, F401  (routes register themselves on b
     content,
     dashboard,
     imports,
+    posters,
     questions,
     surveys,
     units,
