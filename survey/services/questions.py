@@ -60,12 +60,21 @@ def install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersi
         version=1,
         text=spec.text,
         hint=spec.hint,
+        text_cy=spec.text_cy,
+        hint_cy=spec.hint_cy or None,
         kind=spec.kind,
         dimension=spec.dimension,
         required=spec.required,
     )
     version.options = [
-        Option(position=i, code=o.code, label=o.label, is_aim=o.is_aim, exclusive=o.exclusive)
+        Option(
+            position=i,
+            code=o.code,
+            label=o.label,
+            label_cy=o.label_cy,
+            is_aim=o.is_aim,
+            exclusive=o.exclusive,
+        )
         for i, o in enumerate(spec.options)
     ]
     session.add(question)
@@ -81,7 +90,9 @@ def ensure_default_survey(session: Session) -> Survey:
         survey.items = [SurveyItem(position=i, question_version=v) for i, v in enumerate(versions)]
         session.add(survey)
     if session.scalar(select(func.count()).select_from(Definition)) == 0:
-        session.add(Definition(version=1, text=bank.DEFAULT_DEFINITION))
+        session.add(
+            Definition(version=1, text=bank.DEFAULT_DEFINITION, text_cy=bank.DEFAULT_DEFINITION_CY)
+        )
     session.flush()
     return survey
 
