@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
-from survey.admin.forms import AddItemForm, SurveyForm
+from survey.admin.forms import AddItemForm, LanguagesForm, SurveyForm
 from survey.models import utcnow
 from survey.numbers import parse_int
 from survey.respond import flow
@@ -99,6 +99,28 @@ def survey_items(survey_id: int) -> object:
         problem=None,
         focus=(action, moved),
     )
+
+
+@bp.post("/surveys/<id:survey_id>/languages")
+def survey_languages(survey_id: int) -> object:
+    """Offer the survey in Welsh and English, or in English only."""
+    _survey(survey_id)
+    form = LanguagesForm()
+    if not form.validate_on_submit():
+        abort(400, "This form has expired. Reload the page and try again.")
+    try:
+        surveys.set_bilingual(current_user, survey_id, form.bilingual.data)
+    except Invalid as refused:
+        problem = refused.message
+        view = _survey(survey_id)
+        page = render_template("admin/survey.html", survey=view, form=_add_form(), problem=problem)
+        return page, 422
+    flash(
+        "Staff can now choose Welsh or English. Every question needs Welsh text before launch."
+        if form.bilingual.data
+        else "Staff see this survey in English only."
+    )
+    return redirect(url_for("admin.survey", survey_id=survey_id), 303)
 
 
 @bp.post("/surveys/<id:survey_id>/copy")
