@@ -391,3 +391,15 @@ def test_languages_of_a_launched_survey_are_locked(
     assert "A launched wave uses this survey" in reply.get_data(as_text=True)
     with app.app_context():
         assert db.session.get_one(Survey, org.pulse.survey_id).bilingual is False
+
+
+def test_hr_preview_a_bilingual_survey_in_welsh(app: Flask, admin: FlaskClient, org: Org) -> None:
+    make_bilingual(app, org)
+    url = f"/admin/surveys/{org.pulse.survey_id}/preview"
+    english = admin.get(url).get_data(as_text=True)
+    assert BeautifulSoup(english, "html.parser").find("a", string="Cymraeg") is not None
+    html = admin.get(f"{url}?lang=cy").get_data(as_text=True)
+    assert lang_of(html) == "cy"
+    assert "Dywedwch wrthym sut mae'r newid yn mynd" in text_of(html)
+    # HR's own pages stay in English whatever the preview chose.
+    assert lang_of(admin.get("/admin/questions").get_data(as_text=True)) == "en-GB"

@@ -10,9 +10,9 @@ from survey.admin import bp
 from survey.admin.forms import AddItemForm, LanguagesForm, SurveyForm
 from survey.models import utcnow
 from survey.numbers import parse_int
-from survey.respond import flow
+from survey.respond import flow, language
 from survey.respond.forms import build_form_class
-from survey.services import questions, surveys, tokens
+from survey.services import pulses, questions, surveys, tokens
 from survey.services.landing import Recap
 from survey.services.problems import Invalid, NotFound
 from survey.services.pulses import Link
@@ -137,6 +137,8 @@ def survey_preview(survey_id: int) -> object:
     """Run the staff card flow on this survey; the last step says nothing was stored."""
     _survey(survey_id)
     pulse = surveys.preview(survey_id)
+    # HR check a bilingual survey's Welsh with the same link staff use.
+    pulse = pulses.in_language(pulse, language.choose(pulse.bilingual))
     link = Link("preview", "", 0, 0, "Preview", utcnow())
     form = build_form_class(pulse)()
     action = url_for("admin.survey_preview", survey_id=survey_id)
