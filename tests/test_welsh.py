@@ -9,7 +9,8 @@ from babel.dates import format_datetime
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, text
 
 from survey import bank
 from survey.database import write_transaction
@@ -25,6 +26,7 @@ from survey.models import (
     Wave,
     utcnow,
 )
+from survey.services import questions
 from tests.helpers import Org, Respondent, good_answers, post, set_wave_times
 
 WELSH = {spec.code: spec for spec in bank.DEFAULT_QUESTIONS}
@@ -403,3 +405,36 @@ def test_hr_preview_a_bilingual_survey_in_welsh(app: Flask, admin: FlaskClient, 
     assert "Dywedwch wrthym sut mae'r newid yn mynd" in text_of(html)
     # HR's own pages stay in English whatever the preview chose.
     assert lang_of(admin.get("/admin/questions").get_data(as_text=True)) == "en-GB"
+
+
+def test_upgrade_gives_the_untouched_default_bank_its_welsh(app: Flask) -> None:
+    with app.app_context():
+        with write_transaction() as session:
+            questions.ensure_default_survey(session)
+        downgrade(revision="0010")
+        with db.engine.begin() as connection:
+            # HR reworded one default question before the upgrade: its Welsh would not match.
+            connection.execute(
+                text(
+                    "UPDATE question_version SET text = 'Reworded.' WHERE question_id IN "
+                    "(SELECT id FROM question WHERE code = 'desire')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            welsh_text = dict(
+                connection.execute(
+                    text(
+                        "SELECT q.code, qv.text_cy FROM question_version qv "
+                        "JOIN question q ON q.id = qv.question_id"
+                    )
+                ).all()
+            )
+            labels = connection.execute(text('SELECT label_cy FROM "option"')).scalars().all()
+            definition = connection.execute(text("SELECT text_cy FROM definition")).scalar_one()
+            bilingual = connection.execute(text("SELECT bilingual FROM survey")).scalar_one()
+    assert welsh_text["awareness"] == WELSH["awareness"].text_cy
+    assert welsh_text["desire"] is None
+    assert all(labels)
+    assert definition == bank.DEFAULT_DEFINITION_CY
+    assert not bilingual
