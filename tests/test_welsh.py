@@ -438,3 +438,29 @@ def test_upgrade_gives_the_untouched_default_bank_its_welsh(app: Flask) -> None:
     assert all(labels)
     assert definition == bank.DEFAULT_DEFINITION_CY
     assert not bilingual
+
+
+def test_a_bilingual_survey_cannot_launch_without_a_welsh_definition(
+    app: Flask, admin: FlaskClient
+) -> None:
+    reply = post(admin, "/admin/surveys", {"name": "Default in Welsh"})
+    survey = int(reply.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        versions = db.session.scalars(
+            select(QuestionVersion.id).join(Question).where(Question.code.in_(["awareness"]))
+        ).all()
+    post(
+        admin,
+        f"/admin/surveys/{survey}/items",
+        {"action": "add", "question_version_id": str(versions[0])},
+    )
+    post(admin, f"/admin/surveys/{survey}/languages", {"bilingual": "y"})
+    page = admin.get("/admin/definition").get_data(as_text=True)
+    based_on = BeautifulSoup(page, "html.parser").find("input", {"name": "based_on"})["value"]
+    english_only = "Our change is about better services for residents and simpler work."
+    data = {"action": "save", "text": english_only, "text_cy": "", "based_on": based_on}
+    assert post(admin, "/admin/definition", data).status_code == 303
+    wave_id = new_wave(app, admin, survey)
+    refused = launch(app, admin, wave_id)
+    assert refused.status_code == 422
+    assert "the definition of the change has no Welsh text yet" in text_of(refused.text)
