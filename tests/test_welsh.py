@@ -367,7 +367,9 @@ def test_a_bilingual_survey_without_welsh_text_cannot_launch(
     items = f"/admin/surveys/{survey}/items"
     post(admin, items, {"action": "add", "question_version_id": str(version)})
     assert post(admin, f"/admin/surveys/{survey}/languages", {"bilingual": "y"}).status_code == 303
-    assert "Offer this survey in Welsh and English" in admin.get(f"/admin/surveys/{survey}").text
+    composer = admin.get(f"/admin/surveys/{survey}").text
+    assert "Offer this survey in Welsh and English" in composer
+    assert "No Welsh yet" in composer  # HR see which question to fix before launching
     wave_id = new_wave(app, admin, survey)
     refused = launch(app, admin, wave_id)
     assert refused.status_code == 422

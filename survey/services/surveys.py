@@ -24,6 +24,8 @@ class ItemRow:
     code: str
     text: str
     kind: Kind
+    # Its wording, hint or a choice has no Welsh yet (which a bilingual survey must fix).
+    lacks_welsh: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def get(survey_id: int) -> SurveyView:
     survey = db.session.get(Survey, survey_id)
     if survey is None:
         raise NotFound(survey_id)
+    gaps = set(questions.welsh_gaps(survey))
     items = tuple(
         ItemRow(
             item.position,
@@ -60,6 +63,7 @@ def get(survey_id: int) -> SurveyView:
             item.question_version.question.code,
             item.question_version.text,
             item.question_version.kind,
+            item.question_version.question.code in gaps,
         )
         for item in survey.items
     )
