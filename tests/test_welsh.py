@@ -28,6 +28,7 @@ from survey.models import (
 )
 from survey.services import questions
 from tests.helpers import Org, Respondent, good_answers, post, set_wave_times
+from tests.test_landing import previous_wave
 
 WELSH = {spec.code: spec for spec in bank.DEFAULT_QUESTIONS}
 
@@ -466,3 +467,26 @@ def test_a_bilingual_survey_cannot_launch_without_a_welsh_definition(
     refused = launch(app, admin, wave_id)
     assert refused.status_code == 422
     assert "the definition of the change has no Welsh text yet" in text_of(refused.text)
+
+
+def test_last_waves_headline_and_actions_are_introduced_in_welsh(
+    app: Flask, client: FlaskClient, welsh: Org
+) -> None:
+    previous_wave(app, welsh, team_a=6, team_b=6)
+    client.get(f"{team_url(welsh)}?lang=cy")
+    words = text_of(client.get(f"{team_url(welsh)}/thanks").get_data(as_text=True))
+    assert "Y tro diwethaf yn Team A" in words
+    assert "dywedodd 50% o'r 6 o bobl a atebodd" in words
+    assert "Dywedoch chi, gwnaethom ni" in words
+
+
+def test_the_notices_say_in_welsh_that_hr_wrote_them_in_english(
+    client: FlaskClient, welsh: Org
+) -> None:
+    client.get(f"{team_url(welsh)}?lang=cy")
+    html = client.get("/privacy").get_data(as_text=True)
+    assert lang_of(html) == "cy"
+    page = BeautifulSoup(html, "html.parser")
+    assert page.find("h1").get_text(strip=True) == "Hysbysiad preifatrwydd"  # type: ignore[union-attr]
+    assert "Mae eich sefydliad wedi ysgrifennu'r hysbysiad hwn yn Saesneg." in text_of(html)
+    assert "Who runs the pulse" in page.find(attrs={"lang": "en"}).get_text()  # type: ignore[union-attr]
