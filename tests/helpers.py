@@ -254,7 +254,7 @@ def empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
-    for cache in ("pulse_cache", "snapshot_cache", "release_cache"):
+    for cache in ("pulse_cache", "snapshot_cache", "release_cache", "form_cache"):
         current_app.extensions.pop(cache, None)
 
 
