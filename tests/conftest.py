@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from huey.consumer import Consumer
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from survey import create_app
@@ -33,8 +33,27 @@ from tests.helpers import (
 from tests.worker import consumer_threads
 
 IN_CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# Under pytest-xdist each worker process ("gw0", "gw1", ...) gets a PostgreSQL database and a
+# Redis database of its own, so tests in parallel never see each other's rows or keys.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _own(url: str, kind: str) -> str:
+    """Return the worker's own database at the server `url` names (the url itself outside xdist)."""
+    if not url or not WORKER:
+        return url
+    address = make_url(url)
+    number = int(WORKER.removeprefix("gw"))
+    if kind == "redis":
+        return str(address.set(database=str(int(address.database or 0) + 1 + number)))
+    return address.set(database=f"{address.database}_{WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+BASE_PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_URL = _own(BASE_PG_URL, "postgresql")
+REDIS_URL = _own(os.environ.get("TEST_REDIS_URL", ""), "redis")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,9 +102,23 @@ def quick_password_hashing() -> Iterator[None]:
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
+def _engine(url: str) -> Engine:
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def _reset_postgres(url: str) -> None:
-    """Give the test database an empty public schema."""
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    """Give the test database an empty public schema, creating a worker's database first."""
+    if url != BASE_PG_URL:
+        server = _engine(BASE_PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            name = make_url(url).database
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        server.dispose()
+    engine = _engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
