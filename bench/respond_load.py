@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import create_engine, func, select
 
@@ -88,9 +89,17 @@ def stored_responses(url: str) -> int:
 
 
 @contextmanager
-def gunicorn(url: str, port: int) -> Iterator[None]:
-    """Run gunicorn with 2 sync workers until the block ends."""
+def gunicorn(url: str, port: int, log: Path) -> Iterator[None]:
+    """Run gunicorn with 2 sync workers until the block ends, its request log going to `log`.
+
+    The JSON request log stays on, as in production, but out of the figures printed here."""
     env = os.environ | {"FLASK_SQLALCHEMY_DATABASE_URI": url, "FLASK_SECRET_KEY": "bench"}
+    with log.open("w") as sink:
+        yield from serving(env, port, sink)
+
+
+def serving(env: dict[str, str], port: int, sink: IO[str]) -> Iterator[None]:
+    """Start gunicorn, wait until it answers, yield, then stop it."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -110,6 +119,7 @@ def gunicorn(url: str, port: int) -> Iterator[None]:
         ],
         cwd=ROOT,
         env=env,
+        stderr=sink,
     )
     try:
         wait_until_serving(port)
@@ -266,8 +276,10 @@ async def whole_flow(
     return stats
 
 
-def report(label: str, base: Stats, submit: Stats, flow: Stats, stored: int) -> bool:
-    """Print the figures against the targets; return whether every target was met."""
+def report(label: str, base: Stats, submit: Stats, flow: Stats, stored: int, floors: bool) -> bool:
+    """Print the figures against the targets; return whether every target was met.
+
+    The floors compression must keep were measured on SQLite, so only SQLite is held to them."""
     print(f"\n== {label} ==")
     print(f"{'phase':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}")
     for stats in (base, submit, flow):
@@ -286,11 +298,14 @@ def report(label: str, base: Stats, submit: Stats, flow: Stats, stored: int) -> 
         "zero errors": base.errors + submit.errors + flow.errors == 0,
         f"(c) >= {TARGETS['pulses_per_s']:.0f} pulses/s": pulses >= TARGETS["pulses_per_s"],
         "stored == successful (none lost or doubled)": stored == expected,
-        f"(b)/(a) >= {KEEP['submit_ratio']:.2f} (before compression)": submit.rate / base.rate
-        >= KEEP["submit_ratio"],
-        f"(c) >= {KEEP['pulses_per_s']:.0f} pulses/s (before compression)": pulses
-        >= KEEP["pulses_per_s"],
     }
+    if floors:
+        checks |= {
+            f"(b)/(a) >= {KEEP['submit_ratio']:.2f} (before compression)": submit.rate / base.rate
+            >= KEEP["submit_ratio"],
+            f"(c) >= {KEEP['pulses_per_s']:.0f} pulses/s (before compression)": pulses
+            >= KEEP["pulses_per_s"],
+        }
     print(
         f"(b) submissions/s {submit.completed / submit.elapsed:.0f}; "
         f"(c) completed pulses/s {pulses:.1f} ({flow.rate / base.rate:.2f} of baseline req/s)"
@@ -318,13 +333,17 @@ def run(backend: str, seconds: float, users: int, compression: str) -> bool:
         links, pulse = prepare(url)
         port = free_port()
         make_runner = event_loop_runner() or asyncio.Runner
-        with gunicorn(url, port), make_runner() as runner:
+        log = Path(folder) / "server.log"
+        with gunicorn(url, port, log), make_runner() as runner:
             base = runner.run(baseline(port, seconds, users, accept))
             per_user = max(50, int(base.rate * 0.5 * seconds / users))
             submit = runner.run(submissions(port, seconds, users, links, pulse, per_user, accept))
             flow = runner.run(whole_flow(port, seconds, users, links, pulse, accept))
         label = f"{backend}, compression {compression}"
-        return report(label, base, submit, flow, stored_responses(url))
+        met = report(label, base, submit, flow, stored_responses(url), floors=backend == "sqlite")
+        if base.errors + submit.errors + flow.errors:
+            print("the server's last log lines:", *log.read_text().splitlines()[-20:], sep="\n")
+        return met
 
 
 def main() -> None:

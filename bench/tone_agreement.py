@@ -1,6 +1,6 @@
 """Comment tone against a person's reading: agreement on the labelled staff-style comments.
 
-For the fresh held-out part (heldout2) and the training part of
+For the fresh held-out part (heldout3) and the training part of
 `survey/aggregation/tone_samples.csv`: agreement overall, negative recall and precision and the
 3x3 confusion table, for our reader (the learned model over the rules), for the rule reader alone
 and for plain VADER with its own cut-offs (the baseline), then comments read per second. The
@@ -87,12 +87,12 @@ def main() -> None:
         ("rule reader alone", rule_sentiment, RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO),
         ("plain VADER", vader, VADER_POSITIVE_FROM, VADER_NEGATIVE_UP_TO),
     )
-    for part, title in (("heldout2", "fresh held-out part"), ("train", "training part")):
+    for part, title in (("heldout3", "fresh held-out part"), ("train", "training part")):
         chosen = [row for row in rows if row.part == part]
         print(f"{title}: {len(chosen)} comments")
         for name, read, positive_from, negative_up_to in readers:
             found = agreement(chosen, [read(r.text) for r in chosen], positive_from, negative_up_to)
-            report(name, found, targets=part == "heldout2" and read is sentiment)
+            report(name, found, targets=part == "heldout3" and read is sentiment)
     texts = [row.text for row in rows]
     print(
         f"comments read per second: {speed(sentiment, texts):,.0f} "

@@ -34,8 +34,8 @@ OUT = Path(__file__).resolve().parent.parent / "survey" / "aggregation" / "tone_
 SEED = 12
 FOLDS = 5
 EPOCHS = 40
-MIN_COUNT = 2  # a word or pair seen in fewer training comments than this is dropped
-L2_GRID = (0.0001, 0.0003, 0.001, 0.003)
+MIN_COUNT = 1  # keep every word and pair: cross-validation read better than dropping singletons
+L2_GRID = (0.001, 0.003, 0.01)
 WORDLIKE = ("w:", "b:", "n:")  # the features a vocabulary keeps or drops
 BAND_STEPS = [round(0.05 * i, 2) for i in range(-10, 11)]
 

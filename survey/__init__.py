@@ -49,10 +49,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.auth import bp as auth_bp
     from survey.insights import bp as insights_bp
     from survey.respond import bp as respond_bp
+    from survey.respond import language
 
     app.url_map.converters["id"] = web.IdConverter  # before any rule uses it
     for blueprint in (respond_bp, auth_bp, admin_bp, insights_bp):
         app.register_blueprint(blueprint)
+    language.init_app(app)
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     tasks.init_app(app)
     cli.init_app(app)

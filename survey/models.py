@@ -142,6 +142,10 @@ class QuestionVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(500))
     hint: Mapped[str] = mapped_column(String(500), default="")
+    # The same question in Welsh, for bilingual surveys: answers in either language are answers
+    # to this one version. None until HR enter it.
+    text_cy: Mapped[str | None] = mapped_column(String(500))
+    hint_cy: Mapped[str | None] = mapped_column(String(500))
     kind: Mapped[Kind] = mapped_column(_enum(Kind))
     dimension: Mapped[str] = mapped_column(String(40), default="")
     reverse_scored: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -164,6 +168,7 @@ class Option(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200))
+    label_cy: Mapped[str | None] = mapped_column(String(200))
     # For the recognition check: True marks one of the organisation's real aims, False a decoy.
     is_aim: Mapped[bool | None] = mapped_column(Boolean)
     # An answer such as "Not sure" that cannot be combined with the other choices.
@@ -180,6 +185,8 @@ class Survey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Staff may answer in Welsh or English; it cannot launch until every question has Welsh text.
+    bilingual: Mapped[bool] = mapped_column(Boolean, default=False)
 
     items: Mapped[list[SurveyItem]] = relationship(
         back_populates="survey", order_by="SurveyItem.position", cascade="all, delete-orphan"
@@ -203,6 +210,7 @@ class Definition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
     text: Mapped[str] = mapped_column(Text)
+    text_cy: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,23 +13,47 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from huey.consumer import Consumer
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from werkzeug.security import generate_password_hash
 
 from survey import create_app
 from survey.extensions import db
+from survey.services import accounts as account_service
+from survey.services import users
 from tests.helpers import (
     Org,
     build_org,
+    database_rows,
     empty_tables,
     make_accounts,
     make_demo_accounts,
+    restore_rows,
     sign_in,
 )
 from tests.worker import consumer_threads
 
 IN_CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# Under pytest-xdist each worker process ("gw0", "gw1", ...) gets a PostgreSQL database and a
+# Redis database of its own, so tests in parallel never see each other's rows or keys.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _own(url: str, kind: str) -> str:
+    """Return the worker's own database at the server `url` names (the url itself outside xdist)."""
+    if not url or not WORKER:
+        return url
+    address = make_url(url)
+    number = int(WORKER.removeprefix("gw"))
+    if kind == "redis":
+        return str(address.set(database=str(int(address.database or 0) + 1 + number)))
+    return address.set(database=f"{address.database}_{WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+BASE_PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_URL = _own(BASE_PG_URL, "postgresql")
+REDIS_URL = _own(os.environ.get("TEST_REDIS_URL", ""), "redis")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,12 +83,42 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+# Hashed with one round in tests, as Django's test settings do: scrypt's deliberate 50-80 ms per
+# hash and per check, on every account a test makes and every sign-in, was most of the suite's
+# set-up time. The hash records its method, so checks take the same cheap path. What production
+# hashes with is asserted in tests/test_accounts.py.
+QUICK_HASH = partial(generate_password_hash, method="pbkdf2:sha256:1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """Make every password hash the suite stores a cheap one."""
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (users, account_service):
+            patch.setattr(module, "generate_password_hash", QUICK_HASH)
+        yield
+
+
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
+def _engine(url: str) -> Engine:
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def _reset_postgres(url: str) -> None:
-    """Give the test database an empty public schema."""
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    """Give the test database an empty public schema, creating a worker's database first."""
+    if url != BASE_PG_URL:
+        server = _engine(BASE_PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            name = make_url(url).database
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        server.dispose()
+    engine = _engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -140,11 +195,24 @@ def admin(app: Flask, accounts: None) -> FlaskClient:
     return client
 
 
+_demo_rows: dict[str, dict[str, list[dict]]] = {}
+
+
 @pytest.fixture
-def demo(app: Flask, runner) -> None:
-    """The demo organisation, with an analyst, an admin and a manager of Customer Services."""
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    make_demo_accounts(app)
+def demo(app: Flask, runner, database_url: str) -> None:
+    """The demo organisation, with an analyst, an admin and a manager of Customer Services.
+
+    Built by `flask demo` once per database, then copied back row for row: the same data in a
+    tenth of the time. The demo's waves sit days from their dates, so minutes of drift between
+    tests change nothing they show."""
+    if database_url not in _demo_rows:
+        assert runner.invoke(args=["demo"]).exit_code == 0
+        make_demo_accounts(app)
+        with app.app_context():
+            _demo_rows[database_url] = database_rows()
+        return
+    with app.app_context():
+        restore_rows(_demo_rows[database_url])
 
 
 @pytest.fixture

@@ -254,8 +254,40 @@ def empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
-    for cache in ("pulse_cache", "snapshot_cache", "release_cache"):
+    for cache in ("pulse_cache", "snapshot_cache", "release_cache", "form_cache"):
         current_app.extensions.pop(cache, None)
+
+
+def database_rows() -> dict[str, list[dict]]:
+    """Return every row of every table, in primary-key order."""
+    return {
+        table.name: [
+            dict(row._mapping)
+            for row in db.session.execute(table.select().order_by(*table.primary_key))
+        ]
+        for table in db.metadata.sorted_tables
+    }
+
+
+def restore_rows(rows: dict[str, list[dict]]) -> None:
+    """Insert rows taken by `database_rows` into empty tables, parents first, and move PostgreSQL's
+    id sequences past them."""
+    for table in db.metadata.sorted_tables:
+        if rows[table.name]:
+            db.session.execute(table.insert(), rows[table.name])
+    if db.engine.dialect.name == "postgresql":
+        for table in db.metadata.sorted_tables:
+            key = list(table.primary_key)
+            if len(key) == 1 and key[0].autoincrement is not False and rows[table.name]:
+                db.session.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:table, :column), :top)"),
+                    {
+                        "table": f'"{table.name}"',
+                        "column": key[0].name,
+                        "top": max(row[key[0].name] for row in rows[table.name]),
+                    },
+                )
+    db.session.commit()
 
 
 # Attacks: what a determined admin, analyst or manager can collect over time ----------------

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
 from survey.models import Invitation, Response, Role, Unit, User, Wave
+from survey.services import users
 from survey.services.demo import SMALL_TEAM, STUCK_TEAM
 
 
@@ -35,6 +38,19 @@ def test_create_user_then_reset(app: Flask, runner: FlaskCliRunner) -> None:
         user = db.session.scalars(select(User)).one()
         assert (user.email, user.role) == ("hr@example.org", Role.ANALYST)
         assert "long-enough-pw" not in user.password_hash
+
+
+def test_passwords_are_stored_as_scrypt_hashes_outside_the_suite(
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite hashes with one cheap round (tests/conftest.py); the product must not.
+    monkeypatch.setattr(users, "generate_password_hash", generate_password_hash)
+    args = ["create-user", "hr@example.org", "--role", "admin", "--password", "long-enough-pw"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        stored = db.session.scalars(select(User.password_hash)).one()
+    assert stored.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(stored, "long-enough-pw")
 
 
 def test_create_user_rejects_bad_input_with_a_message(runner: FlaskCliRunner) -> None:

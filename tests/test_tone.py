@@ -23,10 +23,10 @@ from survey.aggregation.tone import (
     tone,
 )
 
-# What the reader reached on the fresh held-out part when it was first measured
-# (bench.tone_agreement): the agreement target is not met (see the README's "Comment tone").
-HELD_OUT_AGREEMENT_REACHED = 0.764  # 120 of 157
-HELD_OUT_NEGATIVE_RECALL_REACHED = 0.819  # 59 of 72
+# What the reader reached on the fresh held-out part (heldout3) when it was measured once, after the
+# method was frozen (bench.tone_agreement; see the README's "Comment tone").
+HELD_OUT_AGREEMENT_REACHED = 135 / 164  # 82.3%
+HELD_OUT_NEGATIVE_RECALL_REACHED = 60 / 73  # 82.2%
 TARGET = 0.80
 
 
@@ -75,14 +75,14 @@ def test_each_rule_reads_clear_cases_as_a_person_would(rule: str, text: str, exp
 
 def held_out() -> Agreement:
     """Return how the reader agrees with people on the fresh held-out part of the labelled set."""
-    return Agreement.of((s.tone, read(s.text)) for s in samples() if s.part == "heldout2")
+    return Agreement.of((s.tone, read(s.text)) for s in samples() if s.part == "heldout3")
 
 
 def test_the_labelled_set_is_large_varied_and_holds_a_fresh_part_out() -> None:
     rows = list(samples())
-    assert {row.part for row in rows} == {"train", "heldout2"}
-    held = [row for row in rows if row.part == "heldout2"]
-    assert len(rows) - len(held) >= 600
+    assert {row.part for row in rows} == {"train", "heldout3"}
+    held = [row for row in rows if row.part == "heldout3"]
+    assert len(rows) - len(held) >= 1400
     assert len(held) >= 150
     share = {t: sum(row.tone == t for row in held) / len(held) for t in TONES}
     assert 0.40 <= share["negative"] <= 0.50
@@ -114,7 +114,6 @@ def test_held_out_negative_recall_reaches_the_target() -> None:
     assert held_out().negative_recall >= TARGET
 
 
-@pytest.mark.xfail(strict=True, reason="76.4% agreement on the fresh held-out part so far")
 def test_held_out_agreement_reaches_the_target() -> None:
     assert held_out().overall >= TARGET
 

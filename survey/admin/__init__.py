@@ -25,6 +25,7 @@ from survey.admin import (  # noqa: E402, F401  (routes register themselves on b
     dashboard,
     imports,
     mail,
+    posters,
     questions,
     surveys,
     units,

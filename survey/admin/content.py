@@ -23,6 +23,7 @@ def definition_page() -> object:
         if request.method == "POST"
         else {
             "text": versions[0].text if versions else "",
+            "text_cy": (versions[0].text_cy or "") if versions else "",
             "based_on": str(versions[0].version if versions else 0),
         }
     )
@@ -38,7 +39,9 @@ def definition_page() -> object:
                 preview=form.text.data,
             )
         try:
-            number = definitions.save(current_user, form.text.data, form.based_on.data)
+            number = definitions.save(
+                current_user, form.text.data, form.based_on.data, form.text_cy.data or ""
+            )
         except Conflict as conflict:
             problem, status = str(conflict), 409
             versions = definitions.history()

@@ -17,6 +17,7 @@ from wtforms.validators import (
     Length,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from survey.bank import CODE_PATTERN, CODE_RULE
@@ -123,6 +124,28 @@ class QuestionForm(AppForm):
         validators=[Optional(), Length(max=4000)],
     )
     required = BooleanField("An answer is required", default=True)
+    text_cy = TextAreaField("Question in Welsh", validators=[Optional(), Length(max=500)])
+    hint_cy = StringField("Hint in Welsh", validators=[Optional(), Length(max=500)])
+    options_cy = TextAreaField(
+        "Choices in Welsh, one per line, in the same order",
+        validators=[Optional(), Length(max=4000)],
+    )
+
+    def validate_hint_cy(self, field: StringField) -> None:
+        """A Welsh hint belongs to a question with Welsh wording."""
+        if (field.data or "").strip() and not (self.text_cy.data or "").strip():
+            raise ValidationError("Enter the question in Welsh too, or clear the Welsh hint")
+
+    def validate_options_cy(self, field: TextAreaField) -> None:
+        """Welsh choices belong to a question with Welsh wording."""
+        if (field.data or "").strip() and not (self.text_cy.data or "").strip():
+            raise ValidationError("Enter the question in Welsh too, or clear the Welsh choices")
+
+
+class LanguagesForm(AppForm):
+    """Offer a survey in Welsh and English."""
+
+    bilingual = BooleanField("Offer this survey in Welsh and English")
 
 
 class SurveyForm(AppForm):
@@ -223,6 +246,13 @@ class DefinitionForm(AppForm):
         validators=[
             InputRequired("Enter the definition"),
             Length(min=20, max=4000, message="Write 20 to 4,000 characters"),
+        ],
+    )
+    text_cy = TextAreaField(
+        "Definition in Welsh",
+        validators=[
+            Optional(),
+            Length(min=20, max=4000, message="Write 20 to 4,000 characters, or leave it empty"),
         ],
     )
 

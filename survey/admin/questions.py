@@ -22,6 +22,9 @@ def _draft(form: QuestionForm) -> questions.QuestionDraft:
         form.dimension.data or "",
         form.required.data,
         form.options.data or "",
+        form.text_cy.data or "",
+        form.hint_cy.data or "",
+        form.options_cy.data or "",
     )
 
 
@@ -71,6 +74,9 @@ def question_edit(question_id: int) -> object:
             "dimension": version.dimension,
             "required": version.required,
             "options": questions.options_text(version),
+            "text_cy": version.text_cy or "",
+            "hint_cy": version.hint_cy or "",
+            "options_cy": questions.options_text_cy(version),
         }
     )
     form.code.data = version.question.code  # the code names the question for ever

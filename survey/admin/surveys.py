@@ -7,12 +7,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin import bp
-from survey.admin.forms import AddItemForm, SurveyForm
+from survey.admin.forms import AddItemForm, LanguagesForm, SurveyForm
 from survey.models import utcnow
 from survey.numbers import parse_int
-from survey.respond import flow
+from survey.respond import flow, language
 from survey.respond.forms import build_form_class
-from survey.services import questions, surveys, tokens
+from survey.services import pulses, questions, surveys, tokens
 from survey.services.landing import Recap
 from survey.services.problems import Invalid, NotFound
 from survey.services.pulses import Link
@@ -101,6 +101,28 @@ def survey_items(survey_id: int) -> object:
     )
 
 
+@bp.post("/surveys/<id:survey_id>/languages")
+def survey_languages(survey_id: int) -> object:
+    """Offer the survey in Welsh and English, or in English only."""
+    _survey(survey_id)
+    form = LanguagesForm()
+    if not form.validate_on_submit():
+        abort(400, "This form has expired. Reload the page and try again.")
+    try:
+        surveys.set_bilingual(current_user, survey_id, form.bilingual.data)
+    except Invalid as refused:
+        problem = refused.message
+        view = _survey(survey_id)
+        page = render_template("admin/survey.html", survey=view, form=_add_form(), problem=problem)
+        return page, 422
+    flash(
+        "Staff can now choose Welsh or English. Every question needs Welsh text before launch."
+        if form.bilingual.data
+        else "Staff see this survey in English only."
+    )
+    return redirect(url_for("admin.survey", survey_id=survey_id), 303)
+
+
 @bp.post("/surveys/<id:survey_id>/copy")
 def survey_copy(survey_id: int) -> object:
     """Copy a survey so a locked one can be changed for future waves."""
@@ -115,6 +137,8 @@ def survey_preview(survey_id: int) -> object:
     """Run the staff card flow on this survey; the last step says nothing was stored."""
     _survey(survey_id)
     pulse = surveys.preview(survey_id)
+    # HR check a bilingual survey's Welsh with the same link staff use.
+    pulse = pulses.in_language(pulse, language.choose(pulse.bilingual))
     link = Link("preview", "", 0, 0, "Preview", utcnow())
     form = build_form_class(pulse)()
     action = url_for("admin.survey_preview", survey_id=survey_id)

@@ -17,11 +17,14 @@ scores each sentence; on top of it:
 A comment's rule score is the weighted mean of its sentences that carry any tone.
 
 The learned reader on top: a multinomial logistic regression over the comment's words, word pairs,
-negated words, marks and the rule score (`features`), trained by `bench/train_tone.py` on the
-training part of `tone_samples.csv` only; its weights ship in `tone_model.json` and are read with
-plain dot products. The score is P(positive) - P(negative); the neutral band was chosen by
-cross-validation inside the training part. A council's own words (COMMENT_TONE_WORDS) move the
-score by as much as they move the rule score.
+negated words, marks, the rule score and VADER's shares of praise and complaint (`features`),
+trained by `bench/train_tone.py` on the training part of `tone_samples.csv` only; its weights ship
+in `tone_model.json` and are read with plain dot products. The score is P(positive) -
+P(negative); the L2 strength and the neutral band were chosen by cross-validation inside the
+training part. On a fresh held-out part (heldout3: 164 comments written and labelled after the
+method was frozen, measured once) it agrees with a person's reading on 82.3% and finds 82.2% of
+the negative comments. A council's own words (COMMENT_TONE_WORDS) move the score by as much as
+they move the rule score.
 """
 
 from __future__ import annotations
@@ -364,6 +367,9 @@ NEGATION = frozenset(
     | {"wont", "didnt", "doesnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt"}
     | {"couldnt", "wouldnt", "shouldnt"}
 )
+# VADER's shares run 0 to 1 and are rarely above 0.4; scaled so SGD moves their weights as fast
+# as the words'.
+SHARE_SCALE = 3.0
 CLAUSES = re.compile(r"[.,;:!?()\n]+")
 
 
@@ -384,6 +390,12 @@ def features(text: str, rule_score: float, ironic: bool) -> dict[str, float]:
             if negated:
                 found[f"n:{word}"] = 1.0
             negated = negated or word in NEGATION
+    # How much of the comment VADER reads as praise and as complaint, apart: a mixed comment and a
+    # flat one can share a compound score near 0 and still read differently.
+    reader = _built_in()
+    shares = reader.analyser.polarity_scores(reader._rewrite(text))
+    found["rule:positive share"] = SHARE_SCALE * shares["pos"]
+    found["rule:negative share"] = SHARE_SCALE * shares["neg"]
     found |= {name: 1.0 for mark, name in MARKS.items() if mark in text}
     found |= {f"rule:{tone(rule_score, RULE_POSITIVE_FROM, RULE_NEGATIVE_UP_TO)}": 1.0}
     if ironic:
@@ -477,7 +489,7 @@ def tone(
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled comment: its words, the tone a person reads, its part (train or heldout2)."""
+    """One labelled comment: its words, the tone a person reads, its part (train or heldout3)."""
 
     text: str
     tone: str

@@ -37,7 +37,7 @@ MIN_TABLE_SIZE = 6.5  # pt
 
 
 @cache
-def _coverage(*names: str) -> frozenset[int]:
+def coverage(*names: str) -> frozenset[int]:
     """Return the code points every one of these shipped fonts has glyphs for."""
     found = []
     for name in names:
@@ -46,32 +46,39 @@ def _coverage(*names: str) -> frozenset[int]:
     return frozenset.intersection(*found)
 
 
-class BoardPDF(FPDF):
-    """A4 pages with a running head after the first, and "Page n of N" at the foot of each."""
+class TypesetPDF(FPDF):
+    """An A4 document in millimetres, set in the shipped fonts (board reports and posters)."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.report = report
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=MARGIN + 5)
         for style, name in zip(("", "B"), SANS_FILES, strict=True):
             self.add_font(SANS, style, FONTS / name)
-        self.set_title(f"Board report: {self.clean(report.unit_path)}, {self.clean(report.wave)}")
         self.set_creator("Change Pulse")
         self.set_text_color(*INK)
 
     def clean(self, text: str) -> str:
         """Return text every glyph of which a font here can draw, adding the fallback on need."""
         text = unicodedata.normalize("NFC", text)
-        missing = {ord(ch) for ch in text if not ch.isspace()} - _coverage(*SANS_FILES)
+        missing = {ord(ch) for ch in text if not ch.isspace()} - coverage(*SANS_FILES)
         if not missing:
             return text
-        fallback = _coverage("DroidSansFallback.ttf")
+        fallback = coverage("DroidSansFallback.ttf")
         if missing & fallback and FALLBACK not in self.fonts:
             self.add_font(FALLBACK, "", FONTS / "DroidSansFallback.ttf")
             self.set_fallback_fonts([FALLBACK], exact_match=False)
         lost = missing - fallback
         return "".join(REPLACEMENT if ord(ch) in lost else ch for ch in text)
+
+
+class BoardPDF(TypesetPDF):
+    """A4 pages with a running head after the first, and "Page n of N" at the foot of each."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__()
+        self.report = report
+        self.set_auto_page_break(True, margin=MARGIN + 5)
+        self.set_title(f"Board report: {self.clean(report.unit_path)}, {self.clean(report.wave)}")
 
     def header(self) -> None:
         """Name the report at the top of every page after the first."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
@@ -61,14 +62,19 @@ def check_fields(pulse: Pulse, form: MultiDict[str, str]) -> None:
     allowed = FLOW_FIELDS | {item.field for item in pulse.items}
     unknown = sorted(set(form) - allowed)
     if unknown:
-        raise BadRequest(f"This form does not have a field called \u201c{unknown[0][:40]}\u201d.")
+        raise BadRequest(
+            gettext(
+                "This form does not have a field called \u201c%(field)s\u201d.",
+                field=unknown[0][:40],
+            )
+        )
 
 
 def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
     """Read the pressed button and current step, refusing anything the pages never send."""
     match = NAV.fullmatch(form.get("nav", ""))
     if match is None:
-        raise BadRequest("That button is not part of this pulse.")
+        raise BadRequest(gettext("That button is not part of this pulse."))
     last = len(pulse.items) - 1
     raw_step = form.get("step", "0")
     if raw_step == LANDING and match.group(1) == "resume":
@@ -76,10 +82,10 @@ def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
     else:
         step = last + 1 if raw_step == REVIEW else parse_int(raw_step, 0, last)
     if step is None:
-        raise BadRequest("That question is not part of this pulse.")
+        raise BadRequest(gettext("That question is not part of this pulse."))
     target = int(match.group(2)) if match.group(2) else None
     if target is not None and target > last:
-        raise BadRequest("That question is not part of this pulse.")
+        raise BadRequest(gettext("That question is not part of this pulse."))
     return Move(
         match.group(1) if target is None else "change", step, target, form.get("return") == REVIEW
     )
@@ -117,7 +123,7 @@ def next_screen(pulse: Pulse, form: PulseFormBase, move: Move) -> Screen | None:
     invalid = first_invalid(pulse, form)
     if invalid is None:
         # Only the hidden flow fields failed: the page was not one of ours.
-        raise BadRequest("This pulse form is incomplete. Please open your link again.")
+        raise BadRequest(gettext("This pulse form is incomplete. Please open your link again."))
     return Screen(invalid, from_review=True, status=422)
 
 
@@ -126,7 +132,7 @@ def advance(pulse: Pulse, form: PulseFormBase, posted: MultiDict[str, str]) -> S
     check_fields(pulse, posted)
     move = parse_move(pulse, posted)
     if not form.nonce.validate(form):
-        raise BadRequest("This pulse form is incomplete. Please open your link again.")
+        raise BadRequest(gettext("This pulse form is incomplete. Please open your link again."))
     return next_screen(pulse, form, move)
 
 

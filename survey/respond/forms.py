@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -19,17 +20,23 @@ from survey.services.pulses import Item, Pulse
 AGREEMENT = tuple(
     SelectChoice(value, label)
     for value, label in enumerate(
-        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"),
+        (
+            lazy_gettext("Strongly disagree"),
+            lazy_gettext("Disagree"),
+            lazy_gettext("Neither agree nor disagree"),
+            lazy_gettext("Agree"),
+            lazy_gettext("Strongly agree"),
+        ),
         start=1,
     )
 )
 
 REQUIRED_MESSAGE = {
-    Kind.SCALE5: "Select how much you agree",
-    Kind.SCALE11: "Select a number from 0 to 10",
-    Kind.SINGLE: "Select one answer",
-    Kind.MULTI: "Select at least one answer",
-    Kind.TEXT: "Enter an answer",
+    Kind.SCALE5: lazy_gettext("Select how much you agree"),
+    Kind.SCALE11: lazy_gettext("Select a number from 0 to 10"),
+    Kind.SINGLE: lazy_gettext("Select one answer"),
+    Kind.MULTI: lazy_gettext("Select at least one answer"),
+    Kind.TEXT: lazy_gettext("Enter an answer"),
 }
 
 
@@ -47,7 +54,9 @@ def exclusive_choice(item: Item) -> Any:
         chosen = field.data or []
         for choice_id, label in exclusive.items():
             if choice_id in chosen and len(chosen) > 1:
-                raise ValidationError(f"Select \u201c{label}\u201d on its own, or clear it")
+                raise ValidationError(
+                    gettext("Select \u201c%(choice)s\u201d on its own, or clear it", choice=label)
+                )
 
     return check
 
@@ -55,7 +64,7 @@ def exclusive_choice(item: Item) -> Any:
 def no_duplicates(_form: FlaskForm, field: Field) -> None:
     """Reject a choice sent twice, which no browser does."""
     if field.data and len(set(field.data)) != len(field.data):
-        raise ValidationError("Choose each answer only once")
+        raise ValidationError(gettext("Choose each answer only once"))
 
 
 def build_field(item: Item, text_max: int) -> Field:
@@ -85,7 +94,12 @@ def build_field(item: Item, text_max: int) -> Field:
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             *required,
-            Length(max=text_max, message=f"Answer must be {text_max:,} characters or fewer"),
+            Length(
+                max=text_max,
+                message=lazy_gettext(
+                    "Answer must be %(count)s characters or fewer", count=f"{text_max:,}"
+                ),
+            ),
         ],
     )
 
@@ -97,9 +111,13 @@ def build_form_class(pulse: Pulse) -> type[PulseFormBase]:
     return type(f"PulseForm{pulse.wave_id}", (PulseFormBase,), fields)
 
 
-def form_class(pulse: Pulse) -> type[PulseFormBase]:
-    """Return the form class for a launched wave's pulse, built once per worker."""
-    cache: dict[int, type[PulseFormBase]] = current_app.extensions.setdefault("form_cache", {})
-    if pulse.wave_id not in cache:
-        cache[pulse.wave_id] = build_form_class(pulse)
-    return cache[pulse.wave_id]
+def form_class(pulse: Pulse, language: str) -> type[PulseFormBase]:
+    """Return the form class for a launched wave's pulse in one language (its choices carry
+    their labels), built once per worker."""
+    cache: dict[tuple[int, str], type[PulseFormBase]] = current_app.extensions.setdefault(
+        "form_cache", {}
+    )
+    key = (pulse.wave_id, language)
+    if key not in cache:
+        cache[key] = build_form_class(pulse)
+    return cache[key]

@@ -6,7 +6,7 @@ from flask import Response, make_response, redirect, render_template, request, u
 
 from survey import devices
 from survey.models import utcnow
-from survey.respond import bp, flow, forms
+from survey.respond import bp, flow, forms, language
 from survey.services import landing, notices, pulses, submissions, tokens
 from survey.services.pulses import INVITATION, TEAM, Link, LinkProblem, Pulse
 from survey.web import see_other, wants_fragment
@@ -18,6 +18,8 @@ KIOSK_RESTART_SECONDS = 20
 
 def _problem(problem: LinkProblem) -> tuple[str, int]:
     """Return the page that explains why a link cannot take answers, with its status."""
+    # A link that is not found belongs to no pulse: its page follows any choice made before.
+    language.choose(problem.bilingual or problem.reason == "unknown")
     return render_template("respond/link_problem.html", problem=problem), problem.status
 
 
@@ -29,8 +31,9 @@ def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | tuple[str, int]:
         return _problem(problem)
     if devices.answered_here(link):
         # One response per browser through a team link, so nobody pads a small team alone.
-        return _problem(LinkProblem(409, "answered_here"))
-    return link, pulse
+        return _problem(LinkProblem(409, "answered_here", bilingual=pulse.bilingual))
+    # Every screen of the pulse, its errors included, speaks the language chosen for it.
+    return link, pulses.in_language(pulse, language.choose(pulse.bilingual))
 
 
 def _screen(
@@ -79,7 +82,7 @@ def pulse(prefix: str, token: str) -> object:
     if isinstance(resolved[0], str):
         return resolved
     link, pulse = resolved  # type: ignore[misc]
-    form = forms.form_class(pulse)()
+    form = forms.form_class(pulse, language.current())()
     if request.method == "GET":
         # A card's address loaded afresh (?card=3) shows the welcome: the answers, if any, are
         # in this tab's storage, and the page's script posts them back for that card.
@@ -90,7 +93,7 @@ def pulse(prefix: str, token: str) -> object:
         return _moved(prefix, link, pulse, form, screen)
     outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
-        return _problem(LinkProblem(410, "closed", link.closes_at))
+        return _problem(LinkProblem(410, "closed", link.closes_at, pulse.bilingual))
     again = {"again": "1"} if outcome is submissions.Outcome.DUPLICATE else {}
     response = see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))
     devices.remember_answer(response, link, link.closes_at)
@@ -108,6 +111,7 @@ def thanks(prefix: str, token: str) -> object:
         # An unused invitation has nothing to thank anyone for yet.
         return redirect(url_for("respond.pulse", prefix=prefix, token=token))
     link, pulse = answered
+    pulse = pulses.in_language(pulse, language.choose(pulse.bilingual))
     # A kiosk's thank-you page holds nothing of this person's and hands over to the next one.
     kiosk = devices.on_kiosk(link)
     return render_template(

@@ -15,10 +15,11 @@ def history() -> list[Definition]:
     return list(db.session.scalars(select(Definition).order_by(Definition.version.desc())))
 
 
-def save(actor: User, text: str, based_on: str) -> int:
-    """Store `text` as the next version, unless someone saved another since `based_on`."""
+def save(actor: User, text: str, based_on: str, text_cy: str = "") -> int:
+    """Store `text` (and its Welsh, if any) as the next version, unless someone saved another
+    since `based_on`."""
     with write_transaction() as session:
         version = versioning.next_version(session, Definition.version, based_on)
-        session.add(Definition(version=version, text=text.strip()))
+        session.add(Definition(version=version, text=text.strip(), text_cy=text_cy.strip() or None))
         audit.record(session, actor, "definition.save", f"Version {version}")
         return version

@@ -233,6 +233,8 @@ def build_demo(session: Session, now: datetime) -> DemoResult:
     survey = questions.ensure_default_survey(session)
     created = session.scalar(select(func.count()).select_from(Wave)) == 0
     if created:
+        # The demo council offers its pulse in Welsh too, as a Welsh council must.
+        survey.bilingual = True
         current = _build(session, survey, now)
     else:
         current = session.scalars(

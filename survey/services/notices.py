@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from survey import notice_texts
@@ -13,7 +14,10 @@ from survey.extensions import db
 from survey.models import Notice, User
 from survey.services import audit, versioning
 
-TITLES = {"privacy": "Privacy notice", "accessibility": "Accessibility statement"}
+TITLES = {
+    "privacy": lazy_gettext("Privacy notice"),
+    "accessibility": lazy_gettext("Accessibility statement"),
+}
 DEFAULTS = {"privacy": notice_texts.PRIVACY, "accessibility": notice_texts.ACCESSIBILITY}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
@@ -34,6 +34,7 @@ class Choice:
     code: str
     label: str
     exclusive: bool
+    label_cy: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Item:
     required: bool
     choices: tuple[Choice, ...]
     dimension: str = ""
+    text_cy: str = ""
+    hint_cy: str = ""
 
     @property
     def field(self) -> str:
@@ -67,6 +70,9 @@ class Pulse:
     definition_id: int | None
     definition_text: str
     items: tuple[Item, ...]
+    # Offered in Welsh and English; the Welsh text rides along in the items.
+    bilingual: bool = False
+    definition_text_cy: str = ""
 
     @property
     def minutes(self) -> int:
@@ -85,16 +91,21 @@ class Link:
     unit_name: str
     # Read with the link on every request, never cached: "Close now" moves it.
     closes_at: datetime
+    # Whether the link's pulse is offered in Welsh too, so even its problem pages offer Welsh.
+    bilingual: bool = False
 
 
 class LinkProblem(Exception):
     """A link that cannot be answered now, with the page a respondent should see."""
 
-    def __init__(self, status: int, reason: str, when: datetime | None = None) -> None:
+    def __init__(
+        self, status: int, reason: str, when: datetime | None = None, bilingual: bool = False
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.when = when
+        self.bilingual = bilingual
 
 
 INVITATION = "invitation"
@@ -119,8 +130,12 @@ def build_pulse_items(survey: Survey) -> tuple[Item, ...]:
             hint=qv.hint,
             kind=qv.kind,
             required=qv.required,
-            choices=tuple(Choice(o.id, o.code, o.label, o.exclusive) for o in qv.options),
+            choices=tuple(
+                Choice(o.id, o.code, o.label, o.exclusive, o.label_cy or "") for o in qv.options
+            ),
             dimension=qv.dimension,
+            text_cy=qv.text_cy or "",
+            hint_cy=qv.hint_cy or "",
         )
         for qv in (item.question_version for item in survey.items)
     )
@@ -137,6 +152,27 @@ def _build_pulse(wave: Wave) -> Pulse:
         definition_id=wave.definition_id,
         definition_text=wave.definition.text if wave.definition else "",
         items=items,
+        bilingual=wave.survey.bilingual,
+        definition_text_cy=(wave.definition.text_cy or "") if wave.definition else "",
+    )
+
+
+def in_language(pulse: Pulse, language: str) -> Pulse:
+    """Return the pulse as staff see it in `language`: the same items (so the same question
+    versions get the answers), worded in Welsh where the Welsh text exists."""
+    if language != "cy":
+        return pulse
+    items = tuple(
+        replace(
+            item,
+            text=item.text_cy or item.text,
+            hint=item.hint_cy or item.hint,
+            choices=tuple(replace(c, label=c.label_cy or c.label) for c in item.choices),
+        )
+        for item in pulse.items
+    )
+    return replace(
+        pulse, items=items, definition_text=pulse.definition_text_cy or pulse.definition_text
     )
 
 
@@ -153,8 +189,10 @@ def _lookup_query(kind: str) -> Select:
             Unit.name,
             Wave.opens_at,
             Wave.closes_at,
+            Survey.bilingual,
         )
         .join(Wave, Wave.id == link.wave_id)
+        .join(Survey, Survey.id == Wave.survey_id)
         .join(Unit, Unit.id == link.unit_id)
         .where(key == bindparam("key"), Wave.launched_at.is_not(None))
     )
@@ -171,19 +209,20 @@ def _lookup(kind: str, token: str) -> tuple[Link, bool, datetime, datetime]:
     row = db.session.execute(LOOKUPS[kind], {"key": key}).first()
     if row is None:
         raise LinkProblem(404, "unknown")
-    link = Link(kind, token, row.wave_id, row.unit_id, row.name, row.closes_at)
+    link = Link(kind, token, row.wave_id, row.unit_id, row.name, row.closes_at, row.bilingual)
     return link, bool(row.usable), row.opens_at, row.closes_at
 
 
 def resolve(kind: str, token: str, now: datetime) -> tuple[Link, Pulse]:
     """Return the link and pulse behind a token, or raise LinkProblem saying why not."""
     link, usable, opens_at, closes_at = _lookup(kind, token)
+    welsh = link.bilingual
     if not usable:
-        raise LinkProblem(410, "used" if kind == INVITATION else "switched_off")
+        raise LinkProblem(410, "used" if kind == INVITATION else "switched_off", bilingual=welsh)
     if now < opens_at:
-        raise LinkProblem(403, "not_open", opens_at)
+        raise LinkProblem(403, "not_open", opens_at, welsh)
     if now >= closes_at:
-        raise LinkProblem(410, "closed", closes_at)
+        raise LinkProblem(410, "closed", closes_at, welsh)
     return link, load_pulse(link.wave_id)
 
 

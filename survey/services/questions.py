@@ -60,12 +60,21 @@ def install_question(session: Session, spec: bank.QuestionSpec) -> QuestionVersi
         version=1,
         text=spec.text,
         hint=spec.hint,
+        text_cy=spec.text_cy,
+        hint_cy=spec.hint_cy or None,
         kind=spec.kind,
         dimension=spec.dimension,
         required=spec.required,
     )
     version.options = [
-        Option(position=i, code=o.code, label=o.label, is_aim=o.is_aim, exclusive=o.exclusive)
+        Option(
+            position=i,
+            code=o.code,
+            label=o.label,
+            label_cy=o.label_cy,
+            is_aim=o.is_aim,
+            exclusive=o.exclusive,
+        )
         for i, o in enumerate(spec.options)
     ]
     session.add(question)
@@ -81,7 +90,9 @@ def ensure_default_survey(session: Session) -> Survey:
         survey.items = [SurveyItem(position=i, question_version=v) for i, v in enumerate(versions)]
         session.add(survey)
     if session.scalar(select(func.count()).select_from(Definition)) == 0:
-        session.add(Definition(version=1, text=bank.DEFAULT_DEFINITION))
+        session.add(
+            Definition(version=1, text=bank.DEFAULT_DEFINITION, text_cy=bank.DEFAULT_DEFINITION_CY)
+        )
     session.flush()
     return survey
 
@@ -194,13 +205,80 @@ class QuestionDraft:
     dimension: str
     required: bool
     options: str
+    # The Welsh wording, for bilingual surveys; choices one per line in the English order.
+    text_cy: str = ""
+    hint_cy: str = ""
+    options_cy: str = ""
+
+
+def options_text_cy(version: QuestionVersion) -> str:
+    """Return a version's Welsh choice labels, one per line, or "" when it has none."""
+    labels = [o.label_cy or "" for o in version.options]
+    return "\n".join(labels) if any(labels) else ""
+
+
+def parse_welsh_options(options: list[Option], text: str) -> list[str | None]:
+    """Return the Welsh label of each option, in order (all None when none are given), or raise
+    Invalid when they do not pair up with the English choices."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return [None] * len(options)
+    if len(lines) != len(options):
+        raise Invalid(
+            "options_cy",
+            f"Enter one Welsh choice for each of the {len(options)} English choices, "
+            "in the same order",
+        )
+    for position, line in enumerate(lines):
+        if len(line) > 200:
+            raise Invalid(
+                "options_cy", f"Welsh choice {position + 1} is longer than 200 characters"
+            )
+    return list(lines)
+
+
+def welsh_gaps(survey: Survey) -> list[str]:
+    """Return the codes of a survey's questions that lack Welsh text for their wording, hint or
+    any choice."""
+    gaps = []
+    for item in survey.items:
+        version = item.question_version
+        if (
+            not version.text_cy
+            or (version.hint and not version.hint_cy)
+            or any(not option.label_cy for option in version.options)
+        ):
+            gaps.append(version.question.code)
+    return gaps
 
 
 def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
     """Write a draft onto a version."""
     version.text, version.hint, version.kind = draft.text.strip(), draft.hint.strip(), draft.kind
     version.dimension, version.required = draft.dimension or "", draft.required
-    version.options = parse_options(draft.kind, draft.options)
+    version.text_cy, version.hint_cy = draft.text_cy.strip() or None, draft.hint_cy.strip() or None
+    options = parse_options(draft.kind, draft.options)
+    for option, label_cy in zip(
+        options, parse_welsh_options(options, draft.options_cy), strict=True
+    ):
+        option.label_cy = label_cy
+    version.options = options
+
+
+def _adds_only_welsh(version: QuestionVersion, draft: QuestionDraft) -> bool:
+    """Return whether a draft keeps a version's English wording and choices and only gives Welsh
+    text to a version that had none: a translation, which the answers' meaning survives."""
+    had_welsh = version.text_cy or version.hint_cy or any(o.label_cy for o in version.options)
+    same_english = (
+        version.text == draft.text.strip()
+        and version.hint == draft.hint.strip()
+        and version.kind == draft.kind
+        and version.dimension == (draft.dimension or "")
+        and version.required == draft.required
+        and options_text(version)
+        == "\n".join(line.strip() for line in draft.options.splitlines() if line.strip())
+    )
+    return same_english and not had_welsh and bool(draft.text_cy.strip())
 
 
 def create(actor: User, code: str, draft: QuestionDraft) -> int:
@@ -222,7 +300,15 @@ def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
     with write_transaction() as session:
         current = latest(question_id)
         frozen = session.scalar(select(_frozen(current.id)))
-        parse_options(draft.kind, draft.options)  # refuse bad choices before touching anything
+        # Refuse bad choices before touching anything.
+        parse_welsh_options(parse_options(draft.kind, draft.options), draft.options_cy)
+        if frozen and _adds_only_welsh(current, draft):
+            # A bilingual survey can then use the wording its earlier answers were given to.
+            _translate(current, draft)
+            audit.record(
+                session, actor, "question.welsh", f"{current.question.code} v{current.version}"
+            )
+            return False
         if frozen:
             version = QuestionVersion(question_id=question_id, version=current.version + 1)
             session.add(version)
@@ -252,3 +338,11 @@ def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
             f"{current.question.code} v{version.version}: {version.text}",
         )
         return bool(frozen)
+
+
+def _translate(version: QuestionVersion, draft: QuestionDraft) -> None:
+    """Give a version Welsh text in place, its English wording and choices untouched."""
+    version.text_cy, version.hint_cy = draft.text_cy.strip() or None, draft.hint_cy.strip() or None
+    labels = parse_welsh_options(list(version.options), draft.options_cy)
+    for option, label_cy in zip(version.options, labels, strict=True):
+        option.label_cy = label_cy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from survey.database import write_transaction
 from survey.extensions import db
@@ -24,6 +24,8 @@ class ItemRow:
     code: str
     text: str
     kind: Kind
+    # Its wording, hint or a choice has no Welsh yet (which a bilingual survey must fix).
+    lacks_welsh: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class SurveyView:
     name: str
     items: tuple[ItemRow, ...]
     locked_by: tuple[str, ...]
+    bilingual: bool = False
 
     @property
     def minutes(self) -> int:
@@ -49,9 +52,19 @@ def listing() -> list[SurveyView]:
 
 def get(survey_id: int) -> SurveyView:
     """Return one survey or raise NotFound."""
-    survey = db.session.get(Survey, survey_id)
+    # Items, their versions, questions and choices in four queries, not four per question.
+    survey = db.session.scalar(
+        select(Survey)
+        .where(Survey.id == survey_id)
+        .options(
+            selectinload(Survey.items)
+            .joinedload(SurveyItem.question_version)
+            .options(joinedload(QuestionVersion.question), selectinload(QuestionVersion.options))
+        )
+    )
     if survey is None:
         raise NotFound(survey_id)
+    gaps = set(questions.welsh_gaps(survey))
     items = tuple(
         ItemRow(
             item.position,
@@ -59,6 +72,7 @@ def get(survey_id: int) -> SurveyView:
             item.question_version.question.code,
             item.question_version.text,
             item.question_version.kind,
+            item.question_version.question.code in gaps,
         )
         for item in survey.items
     )
@@ -69,7 +83,7 @@ def get(survey_id: int) -> SurveyView:
             .order_by(Wave.opens_at)
         )
     )
-    return SurveyView(survey.id, survey.name, items, locked_by)
+    return SurveyView(survey.id, survey.name, items, locked_by, survey.bilingual)
 
 
 def _unlocked(session: Session, survey_id: int) -> list[int]:
@@ -175,12 +189,26 @@ def remove(actor: User, survey_id: int, position: int) -> None:
         )
 
 
+def set_bilingual(actor: User, survey_id: int, bilingual: bool) -> None:
+    """Offer the survey in Welsh and English, or in English only, until a wave launches it."""
+    with write_transaction() as session:
+        _unlocked(session, survey_id)
+        survey = session.get_one(Survey, survey_id)
+        survey.bilingual = bilingual
+        audit.record(
+            session,
+            actor,
+            "survey.languages",
+            f"{survey.name}: {'Welsh and English' if bilingual else 'English only'}",
+        )
+
+
 def copy(actor: User, survey_id: int) -> int:
     """Copy a survey (locked or not) under a new name and return the copy's id."""
     original = get(survey_id)
     with write_transaction() as session:
         name = names.unique(session, Survey.name, f"{original.name} (copy)")
-        survey = Survey(name=name)
+        survey = Survey(name=name, bilingual=original.bilingual)
         session.add(survey)
         session.flush()
         _store(session, survey.id, [item.version_id for item in original.items])
@@ -202,4 +230,6 @@ def preview(survey_id: int) -> Pulse:
         definition_id=None,
         definition_text=definition.text if definition else "",
         items=build_pulse_items(survey),
+        bilingual=survey.bilingual,
+        definition_text_cy=(definition.text_cy or "") if definition else "",
     )

@@ -292,6 +292,24 @@ def launch_wave(session: Session, wave: Wave, now: datetime) -> None:
         )
 
 
+def _check_welsh(session: Session, survey: Survey) -> None:
+    """Refuse to launch a bilingual survey while staff choosing Welsh would meet English."""
+    gaps = questions.welsh_gaps(survey)
+    if gaps:
+        raise Invalid(
+            "",
+            "This survey is offered in Welsh, but these questions have no Welsh text yet: "
+            f"{', '.join(gaps)}. Add it in the question bank before launching.",
+        )
+    definition = questions.current_definition(session)
+    if definition is not None and not definition.text_cy:
+        raise Invalid(
+            "",
+            "This survey is offered in Welsh, but the definition of the change has no Welsh text "
+            "yet. Add it on the definition page before launching.",
+        )
+
+
 def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
     """Launch a draft wave after checking it has questions, units and a future close."""
     with write_transaction() as session:
@@ -306,6 +324,8 @@ def launch(actor: User, wave_id: int, row_version: str, now: datetime) -> None:
             raise Invalid("", "There are no units yet: add or import units before launching")
         if wave.closes_at <= now:
             raise Invalid("", "The closing time has passed: set a later one before launching")
+        if wave.survey.bilingual:
+            _check_welsh(session, wave.survey)
         launch_wave(session, wave, now)
         audit.record(
             session,

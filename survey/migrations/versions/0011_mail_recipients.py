@@ -1,7 +1,7 @@
 """e-mail recipients per wave and the wave's reminder schedule
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-26 06:30:00
 
 """
@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+# 0012 (Welsh text) reached main first, written on 0010; following it keeps one line of
+# migrations and lets a database already at 0012 upgrade.
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
