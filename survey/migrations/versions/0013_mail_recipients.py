@@ -1,6 +1,6 @@
 """e-mail recipients per wave and the wave's reminder schedule
 
-Revision ID: 0011
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-26 06:30:00
 
@@ -9,9 +9,7 @@ Create Date: 2026-11-26 06:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-# 0012 (Welsh text) reached main first, written on 0010; following it keeps one line of
-# migrations and lets a database already at 0012 upgrade.
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
