@@ -77,8 +77,9 @@ def per_wave(responses: str) -> dict[str, int]:
     return dict(Counter(wave for wave, _ in {(row[0], row[4]) for row in rows_of(responses)}))
 
 
-def test_round_trip_of_the_demo_keeps_every_named_unit_and_wave_total(app: Flask, runner) -> None:
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_round_trip_of_the_demo_keeps_every_named_unit_and_wave_total(
+    app: Flask, demo: None
+) -> None:
     responses, aggregates = closed_exports(app)
     totals = wave_totals(app)
     assert per_wave(responses) == totals

@@ -6,13 +6,9 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
 from playwright.sync_api import Page, expect
 
-from survey.database import write_transaction
-from survey.models import Role
 from survey.services import insights
-from survey.services.users import set_user
 from tests.browser.conftest import axe_violations
 from tests.helpers import PASSWORD, unit_id
 from tests.test_insights import SCREENS
@@ -22,11 +18,8 @@ ANALYST = "analyst@test.org"
 
 
 @pytest.fixture
-def signed_in(app: Flask, runner: FlaskCliRunner, page: Page, live_url: str) -> Page:
-    """The demo organisation, and an analyst signed in to it."""
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    with app.app_context(), write_transaction() as session:
-        set_user(session, ANALYST, PASSWORD, Role.ANALYST)
+def signed_in(demo: None, page: Page, live_url: str) -> Page:
+    """The demo organisation, and its analyst signed in to it."""
     page.goto(f"{live_url}/login")
     page.get_by_label("Email address").fill(ANALYST)
     page.get_by_label("Password").fill(PASSWORD)
