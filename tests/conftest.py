@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from huey.consumer import Consumer
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
@@ -92,11 +94,31 @@ QUICK_HASH = partial(generate_password_hash, method="pbkdf2:sha256:1")
 
 @pytest.fixture(scope="session", autouse=True)
 def quick_password_hashing() -> Iterator[None]:
-    """Make every password hash the suite stores a cheap one."""
+    """Make every password hash the suite stores a cheap one, the unknown-account check too (it
+    stands in for a real account's hash, so it must cost what theirs costs)."""
     with pytest.MonkeyPatch.context() as patch:
         for module in (users, account_service):
             patch.setattr(module, "generate_password_hash", QUICK_HASH)
+        patch.setattr(account_service, "_DUMMY_HASH", QUICK_HASH("not anyone's password"))
         yield
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process, not once per test's app (keyed by Jinja on the
+    template's name and a checksum of its source, so an edited template compiles again)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
 
 
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -156,6 +178,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "TASK_QUEUE_IMMEDIATE": True,
         }
     )
+    app.jinja_env.bytecode_cache = COMPILED
     yield app
     with app.app_context():
         empty_tables()
