@@ -210,14 +210,18 @@ def deliver(recipient_id: int, kind: str, facts: letters.WaveFacts, now: datetim
     letter = letters.write(facts, kind, staff_link("i", letters.link_token(recipient.link_key)))
     message = mail.build(settings, recipient.email, letter.subject, letter.text, letter.html)
     mail.pacer().wait()
+    # A reminder goes only to unused links, so its outcome must never show: the reason beside
+    # an address on the wave page is the invitation's alone (written for invitations only).
+    explain = kind == INVITE
     try:
         mail.postman().send(recipient.email, message)
     except mail.Temporary as refusal:
         if recipient.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-            outcome = {
-                status: "failed",
-                "problem": f"Not accepted after {recipient.attempts} tries: {refusal}"[:300],
-            }
+            outcome: dict[str, object] = {status: "failed"}
+            if explain:
+                outcome["problem"] = f"Not accepted after {recipient.attempts} tries: {refusal}"[
+                    :300
+                ]
         else:
             delay = config["MAIL_RETRY_SECONDS"] * 2 ** (recipient.attempts - 1)
             outcome = {status: "retry", "retry_at": now + timedelta(seconds=delay)}
@@ -225,19 +229,21 @@ def deliver(recipient_id: int, kind: str, facts: letters.WaveFacts, now: datetim
         _record(recipient_id, kind, last_mailed_on=None, **outcome)
         return str(outcome[status])
     except mail.Permanent as refusal:
-        _record(
-            recipient_id,
-            kind,
-            last_mailed_on=None,
-            problem=str(refusal)[:300],
-            **{status: "failed"},
-        )
+        outcome = {status: "failed"}
+        if explain:
+            outcome["problem"] = str(refusal)[:300]
+        _record(recipient_id, kind, last_mailed_on=None, **outcome)
         return "failed"
     except mail.Unsure as broken:
-        problem = f"The connection broke during sending ({broken}): {UNSURE}"
-        _record(recipient_id, kind, problem=problem[:300], **{status: "unsure"})
+        outcome = {status: "unsure"}
+        if explain:
+            outcome["problem"] = f"The connection broke during sending ({broken}): {UNSURE}"[:300]
+        _record(recipient_id, kind, **outcome)
         return "unsure"
-    _record(recipient_id, kind, retry_at=None, problem="", **{status: "sent"})
+    outcome = {status: "sent", "retry_at": None}
+    if explain:
+        outcome["problem"] = ""
+    _record(recipient_id, kind, **outcome)
     return "sent"
 
 

@@ -1,0 +1,84 @@
+"""Attacks on e-mail invitations by an admin who wants to learn who has answered.
+
+Each test replays what an insider can do on the wave page over time (send, wait, remind,
+correct an address) and checks that nothing they can see depends on whether someone answered.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from survey import mail
+from tests import test_email as email_tests
+from tests.helpers import Clock, Org, post
+from tests.smtp_server import Mailbox
+from tests.test_email import PEOPLE, answer_through, link_in, paste
+
+# test_email's real SMTP server fixture, used here under the same name.
+smtp = email_tests.smtp
+
+
+def connection_breaks_after_the_server_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every message arrive but leave the sender unsure of it (the reply never came)."""
+    real_send = mail.Postman.send
+
+    def breaks(self: mail.Postman, to: str, message: bytes) -> None:
+        real_send(self, to, message)
+        self.close()
+        raise mail.Unsure("Connection unexpectedly closed")
+
+    monkeypatch.setattr(mail.Postman, "send", breaks)
+
+
+def email_section(admin: FlaskClient, wave_id: int) -> str:
+    """Return the wave page's e-mail section, as the admin reads it."""
+    page = admin.get(f"/admin/waves/{wave_id}").get_data(as_text=True)
+    start = page.index('id="email"')
+    section = page[start : page.index("</section>", start)]
+    # The forms' CSRF tokens carry the second they were made in: not about anyone's answers.
+    return re.sub(r'<input[^>]*name="csrf_token"[^>]*>', "", section)
+
+
+def test_a_reminder_leaves_no_trace_on_invitations_that_may_not_have_arrived(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both invitations arrive, but the connection broke before the server's reply, so both are
+    # listed as "may have arrived" with that reason. Reminders still go to their unused links.
+    clock = Clock(monkeypatch)
+    with monkeypatch.context() as patch:
+        connection_breaks_after_the_server_takes_it(patch)
+        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    assert sorted(m["To"] for m in smtp.messages) == PEOPLE[:2]
+    answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
+    before = email_section(admin, org.wave_id)
+    assert PEOPLE[0] in before
+    assert PEOPLE[1] in before
+    clock.passes(timedelta(days=1))
+    smtp.clear()
+    assert post(admin, f"/admin/waves/{org.wave_id}/reminders/now").status_code == 303
+    assert [m["To"] for m in smtp.messages] == [PEOPLE[1]]  # only the one who has not answered
+    # The reminder's outcome must not rewrite the reason shown beside the address: a reason
+    # that changed for one row and not the other would say which of the two has answered.
+    assert email_section(admin, org.wave_id) == before
+
+
+def test_a_refused_reminder_leaves_no_trace_either(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    with monkeypatch.context() as patch:
+        connection_breaks_after_the_server_takes_it(patch)
+        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
+    before = email_section(admin, org.wave_id)
+    clock.passes(timedelta(days=1))
+    for person in PEOPLE[:2]:
+        smtp.refuse(person, "550 5.2.1 Mailbox disabled")
+    assert post(admin, f"/admin/waves/{org.wave_id}/reminders/now").status_code == 303
+    assert "Mailbox disabled" not in email_section(admin, org.wave_id)
+    assert email_section(admin, org.wave_id) == before
