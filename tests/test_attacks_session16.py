@@ -12,8 +12,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from survey import mail
+from survey.extensions import db
+from survey.models import Recipient
 from tests import test_email as email_tests
 from tests.helpers import Clock, Org, post
 from tests.smtp_server import Mailbox
@@ -21,6 +24,8 @@ from tests.test_email import PEOPLE, answer_through, link_in, paste
 
 # test_email's real SMTP server fixture, used here under the same name.
 smtp = email_tests.smtp
+
+ADMIN_MAILBOX = "nosy.admin@council.example"
 
 
 def connection_breaks_after_the_server_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,3 +87,44 @@ def test_a_refused_reminder_leaves_no_trace_either(
     assert post(admin, f"/admin/waves/{org.wave_id}/reminders/now").status_code == 303
     assert "Mailbox disabled" not in email_section(admin, org.wave_id)
     assert email_section(admin, org.wave_id) == before
+
+
+def test_correcting_an_address_never_hands_the_admin_someones_link(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ann's invitation arrived but is listed as "may have arrived"; she answers. The admin then
+    # "corrects" her address to their own mailbox: the link they receive must not be Ann's, or
+    # opening it ("We already have your answers") would tell them she has answered.
+    with monkeypatch.context() as patch:
+        connection_breaks_after_the_server_takes_it(patch)
+        paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    anns_link = link_in(smtp.to(PEOPLE[0])[0])
+    answer_through(app, org, anns_link)
+    with app.app_context():
+        ann = db.session.scalars(select(Recipient.id).where(Recipient.email == PEOPLE[0])).one()
+    url = f"/admin/waves/{org.wave_id}/addresses/{ann}"
+    assert post(admin, url, {"email": ADMIN_MAILBOX, "action": "send"}).status_code == 303
+    (received,) = smtp.to(ADMIN_MAILBOX)
+    admins_link = link_in(received)
+    assert admins_link != anns_link
+    reply = app.test_client().get(admins_link)
+    assert reply.status_code == 200
+    assert "Start" in reply.get_data(as_text=True)
+    # The link that went to the old address stops working: it went somewhere it should not.
+    assert app.test_client().get(anns_link).status_code == 404
+
+
+def test_sending_again_to_the_same_address_keeps_the_persons_link(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Send again" to an unchanged address mends a lost invitation without a second link, so
+    # nobody gets two chances to answer.
+    with monkeypatch.context() as patch:
+        connection_breaks_after_the_server_takes_it(patch)
+        paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    first = link_in(smtp.to(PEOPLE[0])[0])
+    with app.app_context():
+        ann = db.session.scalars(select(Recipient.id).where(Recipient.email == PEOPLE[0])).one()
+    url = f"/admin/waves/{org.wave_id}/addresses/{ann}"
+    assert post(admin, url, {"email": PEOPLE[0].upper(), "action": "send"}).status_code == 303
+    assert [link_in(m) for m in smtp.to(PEOPLE[0])] == [first, first]

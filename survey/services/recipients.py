@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Recipient, Unit, User, Wave, WaveUnit
+from survey.models import Invitation, Recipient, Unit, User, Wave, WaveUnit
 from survey.services import audit, units, waves
 from survey.services.problems import Invalid, NotFound
 
@@ -221,7 +222,8 @@ def overview(wave: Wave) -> Overview:
 
 
 def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datetime) -> None:
-    """Change an address whose invitation did not arrive and queue its invitation again."""
+    """Change an address whose invitation did not arrive and queue its invitation again (the same
+    link to the same address; a new link, with the old one retired, to a new address)."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
         recipient = session.get(Recipient, recipient_id)
@@ -237,6 +239,16 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
         )
         if clash is not None and clash != recipient_id:
             raise Invalid("email", f"{address} is already on this wave's list")
+        if address != recipient.email and recipient.invitation_id is not None:
+            # The old link may have reached the old address (and been used): a new address gets a
+            # new link, or an admin who sent it to their own mailbox would learn from the "already
+            # answered" page that its owner had answered. The old link stops working, whether
+            # used or not, so the wave page's count of links issued says nothing either way.
+            old = recipient.invitation_id
+            recipient.invitation_id = None
+            recipient.link_key = secrets.token_hex(16)
+            session.flush()
+            session.execute(delete(Invitation).where(Invitation.id == old))
         recipient.email = address
         recipient.invite_status = "queued" if recipient.invitation_id else "waiting"
         recipient.attempts, recipient.retry_at, recipient.problem = 0, None, ""
