@@ -6,6 +6,7 @@ correct an address) and checks that nothing they can see depends on whether some
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -14,9 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from survey import mail
+from survey import mail, tasks
+from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Recipient
+from survey.models import Recipient, Wave
+from survey.services import mailing
 from tests import test_email as email_tests
 from tests.helpers import Clock, Org, post
 from tests.smtp_server import Mailbox
@@ -128,3 +131,40 @@ def test_sending_again_to_the_same_address_keeps_the_persons_link(
     url = f"/admin/waves/{org.wave_id}/addresses/{ann}"
     assert post(admin, url, {"email": PEOPLE[0].upper(), "action": "send"}).status_code == 303
     assert [link_in(m) for m in smtp.to(PEOPLE[0])] == [first, first]
+
+
+def test_the_logs_do_not_time_the_reminders(
+    app: Flask,
+    admin: FlaskClient,
+    org: Org,
+    smtp: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Messages are paced (MAIL_RATE a second), so the time the mail task took to send the
+    # reminders is the number of people yet to answer: no log line may carry it, as a duration
+    # or as the time of a line written after the reminders went.
+    clock = Clock(monkeypatch)
+    paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
+    clock.passes(timedelta(days=1))
+    logged_before_the_reminder: list[str] = []
+    real_send = mail.Postman.send
+
+    def note(self: mail.Postman, to: str, message: bytes) -> None:
+        if to == PEOPLE[1]:
+            logged_before_the_reminder.extend(r.getMessage() for r in caplog.records)
+        real_send(self, to, message)
+
+    monkeypatch.setattr(mail.Postman, "send", note)
+    caplog.clear()
+    with app.app_context(), write_transaction() as session:
+        # Reminders queued as "Send a reminder now" queues them, without waking the worker yet.
+        mailing.queue_reminders(session, session.get_one(Wave, org.wave_id), tasks.utcnow())
+    with caplog.at_level(logging.INFO):
+        # A new address wakes the worker: its invitation and the reminder go in one task.
+        paste(admin, org.wave_id, org.unit_id, [PEOPLE[2]])
+    assert smtp.to(PEOPLE[1])[-1]["Subject"].startswith("Reminder:")
+    assert "invitations sent" in logged_before_the_reminder  # written before the reminders
+    timings = [r.getMessage() for r in caplog.records if "executed in" in r.getMessage()]
+    assert not [line for line in timings if "send_mail" in line]

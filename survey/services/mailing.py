@@ -274,11 +274,12 @@ def send_due(wave_id: int, clock: Callable[[], datetime]) -> float | None:
                 if kind == INVITE:
                     invitations[state] = invitations.get(state, 0) + 1
             after = ids[-1]
+        if kind == INVITE and invitations:
+            # Invitations' outcomes only, never addresses: how many reminders went (or were
+            # skipped) is how many have not (or have) answered, which no log line may say; and
+            # written before the reminders go, so that its time does not measure them either.
+            log.info("invitations sent", extra={"wave_id": wave_id, "outcomes": invitations})
     mail.postman().close()
-    if invitations:
-        # Invitations' outcomes only, never addresses: how many reminders went (or were skipped)
-        # is how many have not (or have) answered, which no log line may say.
-        log.info("invitations sent", extra={"wave_id": wave_id, "outcomes": invitations})
     waiting = db.session.scalar(
         select(func.min(Recipient.retry_at)).where(
             Recipient.wave_id == wave_id,
