@@ -13,16 +13,17 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from survey import mail, tasks
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Recipient, Wave
+from survey.models import Invitation, Recipient, Wave
 from survey.services import mailing
 from tests import test_email as email_tests
 from tests.helpers import Clock, Org, post
 from tests.smtp_server import Mailbox
+from tests.test_admin_waves import wave_form
 from tests.test_email import PEOPLE, answer_through, link_in, paste
 
 # test_email's real SMTP server fixture, used here under the same name.
@@ -168,3 +169,62 @@ def test_the_logs_do_not_time_the_reminders(
     assert "invitations sent" in logged_before_the_reminder  # written before the reminders
     timings = [r.getMessage() for r in caplog.records if "executed in" in r.getMessage()]
     assert not [line for line in timings if "send_mail" in line]
+
+
+def mailed_invitations(app: Flask, wave_id: int) -> list[int]:
+    """Return the ids of the invitations a wave's addresses point at (while it is open)."""
+    with app.app_context():
+        found = select(Recipient.invitation_id).where(Recipient.wave_id == wave_id)
+        return sorted(i for i in db.session.scalars(found) if i is not None)
+
+
+def traces_of_answering(app: Flask, invitation_ids: list[int]) -> set[object]:
+    """Return what the database still says, per e-mailed invitation, about its use: the used
+    flag and, on PostgreSQL, whether its row was last written by a response's transaction."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Invitation.id, Invitation.used).where(Invitation.id.in_(invitation_ids))
+        ).all()
+        traces: set[object] = {used for _, used in rows}
+        if db.engine.dialect.name == "postgresql":
+            written_with_a_response = db.session.scalars(
+                text(
+                    "select i.id from invitation i join response r on r.xmin = i.xmin "
+                    "where i.id = any(:ids)"
+                ),
+                {"ids": invitation_ids},
+            ).all()
+            traces.add(("with a response", tuple(written_with_a_response)))
+        return traces
+
+
+@pytest.mark.parametrize("closing", ["close now", "closing time passes"])
+def test_after_the_close_the_database_no_longer_says_who_answered(
+    app: Flask,
+    admin: FlaskClient,
+    org: Org,
+    smtp: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    closing: str,
+) -> None:
+    # An admin who kept the address list they uploaded knows its order, and invitations are
+    # made in that order: after the close, the e-mailed invitations' used flags (or, on
+    # PostgreSQL, which rows a response's transaction wrote) must not say who answered.
+    clock = Clock(monkeypatch)
+    paste(admin, org.wave_id, org.unit_id, PEOPLE)
+    invitation_ids = mailed_invitations(app, org.wave_id)
+    assert len(invitation_ids) == 3
+    answer_through(app, org, link_in(smtp.to(PEOPLE[1])[0]))
+    if closing == "close now":
+        reply = post(
+            admin, f"/admin/waves/{org.wave_id}", wave_form(app, org.wave_id, action="close")
+        )
+        assert reply.status_code == 303
+    else:
+        clock.passes(timedelta(days=7))
+        with app.app_context():
+            tasks.run_tick()
+    assert traces_of_answering(app, invitation_ids) in ({True}, {True, ("with a response", ())})
+    # Every e-mailed link now says the pulse has closed, whether it was used or not.
+    for person in PEOPLE:
+        assert app.test_client().get(link_in(smtp.to(person)[0])).status_code == 410

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Recipient, Unit, User, Wave, WaveUnit
-from survey.services import audit, units, waves
+from survey.services import audit, forgetting, units, waves
 from survey.services.problems import Invalid, NotFound
 
 HEADER = ("email", "unit_path")
@@ -290,4 +290,4 @@ def set_reminder(actor: User, wave_id: int, days: int | None, now: datetime) -> 
 def forget_closed(session: Session, now: datetime) -> int:
     """Delete the addresses of every wave that has closed; return how many went."""
     closed = select(Wave.id).where(Wave.closes_at <= now)
-    return session.execute(delete(Recipient).where(Recipient.wave_id.in_(closed))).rowcount
+    return forgetting.forget_addresses(session, Recipient.wave_id.in_(closed))
