@@ -258,3 +258,25 @@ def db_is_sqlite(app: Flask) -> bool:
     """Return whether the test runs on SQLite (whose rows carry no transaction ids)."""
     with app.app_context():
         return db.engine.dialect.name == "sqlite"
+
+
+def test_a_removed_address_leaves_no_used_flag_behind(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two invitations "may have arrived" (they did); one person answers. The admin removes both
+    # addresses and closes the wave: the invitations they were sent (whose order the admin
+    # knows from their own list) must not say which of the two answered.
+    with monkeypatch.context() as patch:
+        connection_breaks_after_the_server_takes_it(patch)
+        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    invitation_ids = mailed_invitations(app, org.wave_id)
+    answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
+    with app.app_context():
+        rows = db.session.scalars(select(Recipient.id).where(Recipient.wave_id == org.wave_id))
+        for recipient_id in rows.all():
+            url = f"/admin/waves/{org.wave_id}/addresses/{recipient_id}"
+            assert post(admin, url, {"action": "remove"}).status_code == 303
+    reply = post(admin, f"/admin/waves/{org.wave_id}", wave_form(app, org.wave_id, action="close"))
+    assert reply.status_code == 303
+    traces = traces_of_answering(app, invitation_ids)
+    assert len({trace for trace in traces if isinstance(trace, bool)}) <= 1

@@ -239,16 +239,12 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
         )
         if clash is not None and clash != recipient_id:
             raise Invalid("email", f"{address} is already on this wave's list")
-        if address != recipient.email and recipient.invitation_id is not None:
+        if address != recipient.email:
             # The old link may have reached the old address (and been used): a new address gets a
             # new link, or an admin who sent it to their own mailbox would learn from the "already
-            # answered" page that its owner had answered. The old link stops working, whether
-            # used or not, so the wave page's count of links issued says nothing either way.
-            old = recipient.invitation_id
-            recipient.invitation_id = None
+            # answered" page that its owner had answered.
+            _retire_link(session, recipient)
             recipient.link_key = secrets.token_hex(16)
-            session.flush()
-            session.execute(delete(Invitation).where(Invitation.id == old))
         recipient.email = address
         recipient.invite_status = "queued" if recipient.invitation_id else "waiting"
         recipient.attempts, recipient.retry_at, recipient.problem = 0, None, ""
@@ -257,19 +253,34 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
 
 
 def remove(actor: User, wave_id: int, recipient_id: int, now: datetime) -> None:
-    """Take an address whose invitation did not arrive off the wave's list."""
+    """Take an address whose invitation did not arrive off the wave's list, and its link with it."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
-        gone = session.execute(
-            delete(Recipient).where(
-                Recipient.id == recipient_id,
-                Recipient.wave_id == wave_id,
-                Recipient.invite_status.in_(PROBLEM_STATES),
-            )
-        ).rowcount
-        if not gone:
+        recipient = session.get(Recipient, recipient_id)
+        if (
+            recipient is None
+            or recipient.wave_id != wave_id
+            or recipient.invite_status not in PROBLEM_STATES
+        ):
             raise NotFound(recipient_id)
+        _retire_link(session, recipient)
+        session.delete(recipient)
         audit.record(session, actor, "mail.remove", f"{wave.name}: an address removed")
+
+
+def _retire_link(session: Session, recipient: Recipient) -> None:
+    """Delete the invitation an address was sent, used or not, so its link stops working.
+
+    Used or not alike: the wave page's count of links issued then says nothing either way, and
+    no used flag is left behind that the close (survey/services/forgetting.py) cannot reach,
+    since invitations follow the order of the admin's own address list.
+    """
+    old = recipient.invitation_id
+    if old is None:
+        return
+    recipient.invitation_id = None
+    session.flush()
+    session.execute(delete(Invitation).where(Invitation.id == old))
 
 
 def set_reminder(actor: User, wave_id: int, days: int | None, now: datetime) -> None:
