@@ -280,3 +280,30 @@ def test_a_removed_address_leaves_no_used_flag_behind(
     assert reply.status_code == 303
     traces = traces_of_answering(app, invitation_ids)
     assert len({trace for trace in traces if isinstance(trace, bool)}) <= 1
+
+
+@pytest.mark.parametrize("answered", [0, 2])
+def test_the_scheduled_reminder_runs_the_mail_task_whoever_has_answered(
+    app: Flask,
+    admin: FlaskClient,
+    org: Org,
+    smtp: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    answered: int,
+) -> None:
+    # On the reminder's day the tick hands the worker the waves with messages due. Had it
+    # skipped a wave whose people have all answered, the worker's log ("Executing send_mail"
+    # or not) would say that everyone had, which participation in threshold steps does not.
+    clock = Clock(monkeypatch)
+    paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    for person in PEOPLE[:answered]:
+        answer_through(app, org, link_in(smtp.to(person)[0]))
+    assert post(admin, f"/admin/waves/{org.wave_id}/reminders", {"days": "3"}).status_code == 303
+    clock.passes(timedelta(days=3, hours=1))
+    caplog.clear()
+    with caplog.at_level(logging.INFO), app.app_context():
+        tasks.run_tick()
+    runs = [r for r in caplog.records if r.getMessage().startswith("Executing survey.tasks.send")]
+    assert len(runs) == 1
+    assert len(smtp.messages) == 2 + (2 - answered)

@@ -308,7 +308,7 @@ def recover() -> None:
 
 def tick(now: datetime) -> list[int]:
     """Delete closed waves' addresses, queue due scheduled reminders and invitations of launched
-    waves; return the waves with messages due, for the worker to send."""
+    waves; return the waves with messages due or a reminder day just come, for the worker."""
     with write_transaction() as session:
         recipients.forget_closed(session, now)
         open_waves = session.scalars(
@@ -316,6 +316,7 @@ def tick(now: datetime) -> list[int]:
                 Wave.launched_at.is_not(None), Wave.opens_at <= now, Wave.closes_at > now
             )
         ).all()
+        reminded: list[int] = []
         for wave in open_waves:
             queue_invitations(session, wave)
             days = wave.remind_days_before
@@ -325,6 +326,7 @@ def tick(now: datetime) -> list[int]:
                 and wave.reminded_for != wave.closes_at
             ):
                 queue_reminders(session, wave, now)
+                reminded.append(wave.id)
                 session.execute(
                     update(Wave)
                     .where(Wave.id == wave.id)
@@ -339,4 +341,6 @@ def tick(now: datetime) -> list[int]:
             )
             .distinct()
         ).all()
-    return list(due)
+    # A wave whose reminder day came is woken whether or not anyone is left to remind, as "Send a
+    # reminder now" is: the worker's log must not say that everyone has answered.
+    return sorted(set(due) | set(reminded))
