@@ -22,6 +22,8 @@ from pythonjsonlogger.json import JsonFormatter
 # queue's, and the throttle's warnings (its info lines name the account a limit is keyed on).
 LOGGED = {"survey": logging.INFO, "huey": logging.INFO, "flask-limiter": logging.WARNING}
 HANDLER = "changepulse-json-lines"
+# The task queue's name for the task that sends e-mail (survey/tasks.py).
+MAIL_TASK = "send_mail"
 # An incoming X-Request-ID is kept when it looks like an id (a proxy's or a load balancer's).
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # The token in a staff link is a secret that opens a pulse, so it never reaches a log line.
@@ -81,6 +83,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class UntimedMail(logging.Filter):
+    """Drop the task queue's "executed in" line of the mail task: messages are paced, so how long
+    one run took (or when it ended) counts the reminders sent, the people yet to answer."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but the mail task's finishing line."""
+        task = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        finished = record.msg == "%s executed in %0.3fs"
+        return not (finished and getattr(task, "name", None) == MAIL_TASK)
+
+
 class StderrHandler(logging.StreamHandler):
     """Write to whatever sys.stderr is when a record arrives (so captured output sees it)."""
 
@@ -106,6 +119,10 @@ def configure() -> None:
         )
     )
     handler.addFilter(RequestIdFilter())
+    huey = logging.getLogger("huey")
+    if not any(isinstance(f, UntimedMail) for f in huey.filters):
+        # On the logger, not the handler, so no handler anyone adds sees the line either.
+        huey.addFilter(UntimedMail())
     for name, level in LOGGED.items():
         logger = logging.getLogger(name)
         if not any(h.get_name() == HANDLER for h in logger.handlers):

@@ -95,7 +95,9 @@ def address_fix(wave_id: int, recipient_id: int) -> object:
     except Invalid as problem:
         page = mail_forms(wave, fix_problem=(recipient_id, problem.message))
         return _detail(wave, _form(wave), status=422, mail_form=page)
-    mailing.wake(wave_id, tasks.queue().send_mail)
+    # A new address has no invitation yet: it is made and queued here, else the worker is woken.
+    if not mailing.start_invitations(wave_id, tasks.queue().send_mail):
+        mailing.wake(wave_id, tasks.queue().send_mail)
     flash("The invitation will be sent again.")
     return _back(wave_id)
 

@@ -210,14 +210,18 @@ def deliver(recipient_id: int, kind: str, facts: letters.WaveFacts, now: datetim
     letter = letters.write(facts, kind, staff_link("i", letters.link_token(recipient.link_key)))
     message = mail.build(settings, recipient.email, letter.subject, letter.text, letter.html)
     mail.pacer().wait()
+    # A reminder goes only to unused links, so its outcome must never show: the reason beside
+    # an address on the wave page is the invitation's alone (written for invitations only).
+    explain = kind == INVITE
     try:
         mail.postman().send(recipient.email, message)
     except mail.Temporary as refusal:
         if recipient.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-            outcome = {
-                status: "failed",
-                "problem": f"Not accepted after {recipient.attempts} tries: {refusal}"[:300],
-            }
+            outcome: dict[str, object] = {status: "failed"}
+            if explain:
+                outcome["problem"] = f"Not accepted after {recipient.attempts} tries: {refusal}"[
+                    :300
+                ]
         else:
             delay = config["MAIL_RETRY_SECONDS"] * 2 ** (recipient.attempts - 1)
             outcome = {status: "retry", "retry_at": now + timedelta(seconds=delay)}
@@ -225,19 +229,21 @@ def deliver(recipient_id: int, kind: str, facts: letters.WaveFacts, now: datetim
         _record(recipient_id, kind, last_mailed_on=None, **outcome)
         return str(outcome[status])
     except mail.Permanent as refusal:
-        _record(
-            recipient_id,
-            kind,
-            last_mailed_on=None,
-            problem=str(refusal)[:300],
-            **{status: "failed"},
-        )
+        outcome = {status: "failed"}
+        if explain:
+            outcome["problem"] = str(refusal)[:300]
+        _record(recipient_id, kind, last_mailed_on=None, **outcome)
         return "failed"
     except mail.Unsure as broken:
-        problem = f"The connection broke during sending ({broken}): {UNSURE}"
-        _record(recipient_id, kind, problem=problem[:300], **{status: "unsure"})
+        outcome = {status: "unsure"}
+        if explain:
+            outcome["problem"] = f"The connection broke during sending ({broken}): {UNSURE}"[:300]
+        _record(recipient_id, kind, **outcome)
         return "unsure"
-    _record(recipient_id, kind, retry_at=None, problem="", **{status: "sent"})
+    outcome = {status: "sent", "retry_at": None}
+    if explain:
+        outcome["problem"] = ""
+    _record(recipient_id, kind, **outcome)
     return "sent"
 
 
@@ -268,11 +274,12 @@ def send_due(wave_id: int, clock: Callable[[], datetime]) -> float | None:
                 if kind == INVITE:
                     invitations[state] = invitations.get(state, 0) + 1
             after = ids[-1]
+        if kind == INVITE and invitations:
+            # Invitations' outcomes only, never addresses: how many reminders went (or were
+            # skipped) is how many have not (or have) answered, which no log line may say; and
+            # written before the reminders go, so that its time does not measure them either.
+            log.info("invitations sent", extra={"wave_id": wave_id, "outcomes": invitations})
     mail.postman().close()
-    if invitations:
-        # Invitations' outcomes only, never addresses: how many reminders went (or were skipped)
-        # is how many have not (or have) answered, which no log line may say.
-        log.info("invitations sent", extra={"wave_id": wave_id, "outcomes": invitations})
     waiting = db.session.scalar(
         select(func.min(Recipient.retry_at)).where(
             Recipient.wave_id == wave_id,
@@ -301,7 +308,7 @@ def recover() -> None:
 
 def tick(now: datetime) -> list[int]:
     """Delete closed waves' addresses, queue due scheduled reminders and invitations of launched
-    waves; return the waves with messages due, for the worker to send."""
+    waves; return the waves with messages due or a reminder day just come, for the worker."""
     with write_transaction() as session:
         recipients.forget_closed(session, now)
         open_waves = session.scalars(
@@ -309,6 +316,7 @@ def tick(now: datetime) -> list[int]:
                 Wave.launched_at.is_not(None), Wave.opens_at <= now, Wave.closes_at > now
             )
         ).all()
+        reminded: list[int] = []
         for wave in open_waves:
             queue_invitations(session, wave)
             days = wave.remind_days_before
@@ -318,6 +326,7 @@ def tick(now: datetime) -> list[int]:
                 and wave.reminded_for != wave.closes_at
             ):
                 queue_reminders(session, wave, now)
+                reminded.append(wave.id)
                 session.execute(
                     update(Wave)
                     .where(Wave.id == wave.id)
@@ -332,4 +341,6 @@ def tick(now: datetime) -> list[int]:
             )
             .distinct()
         ).all()
-    return list(due)
+    # A wave whose reminder day came is woken whether or not anyone is left to remind, as "Send a
+    # reminder now" is: the worker's log must not say that everyone has answered.
+    return sorted(set(due) | set(reminded))

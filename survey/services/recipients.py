@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Recipient, Unit, User, Wave, WaveUnit
-from survey.services import audit, units, waves
+from survey.models import Invitation, Recipient, Unit, User, Wave, WaveUnit
+from survey.services import audit, forgetting, units, waves
 from survey.services.problems import Invalid, NotFound
 
 HEADER = ("email", "unit_path")
@@ -221,7 +222,8 @@ def overview(wave: Wave) -> Overview:
 
 
 def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datetime) -> None:
-    """Change an address whose invitation did not arrive and queue its invitation again."""
+    """Change an address whose invitation did not arrive and queue its invitation again (the same
+    link to the same address; a new link, with the old one retired, to a new address)."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
         recipient = session.get(Recipient, recipient_id)
@@ -237,6 +239,12 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
         )
         if clash is not None and clash != recipient_id:
             raise Invalid("email", f"{address} is already on this wave's list")
+        if address != recipient.email:
+            # The old link may have reached the old address (and been used): a new address gets a
+            # new link, or an admin who sent it to their own mailbox would learn from the "already
+            # answered" page that its owner had answered.
+            _retire_link(session, recipient)
+            recipient.link_key = secrets.token_hex(16)
         recipient.email = address
         recipient.invite_status = "queued" if recipient.invitation_id else "waiting"
         recipient.attempts, recipient.retry_at, recipient.problem = 0, None, ""
@@ -245,19 +253,34 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
 
 
 def remove(actor: User, wave_id: int, recipient_id: int, now: datetime) -> None:
-    """Take an address whose invitation did not arrive off the wave's list."""
+    """Take an address whose invitation did not arrive off the wave's list, and its link with it."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
-        gone = session.execute(
-            delete(Recipient).where(
-                Recipient.id == recipient_id,
-                Recipient.wave_id == wave_id,
-                Recipient.invite_status.in_(PROBLEM_STATES),
-            )
-        ).rowcount
-        if not gone:
+        recipient = session.get(Recipient, recipient_id)
+        if (
+            recipient is None
+            or recipient.wave_id != wave_id
+            or recipient.invite_status not in PROBLEM_STATES
+        ):
             raise NotFound(recipient_id)
+        _retire_link(session, recipient)
+        session.delete(recipient)
         audit.record(session, actor, "mail.remove", f"{wave.name}: an address removed")
+
+
+def _retire_link(session: Session, recipient: Recipient) -> None:
+    """Delete the invitation an address was sent, used or not, so its link stops working.
+
+    Used or not alike: the wave page's count of links issued then says nothing either way, and
+    no used flag is left behind that the close (survey/services/forgetting.py) cannot reach,
+    since invitations follow the order of the admin's own address list.
+    """
+    old = recipient.invitation_id
+    if old is None:
+        return
+    recipient.invitation_id = None
+    session.flush()
+    session.execute(delete(Invitation).where(Invitation.id == old))
 
 
 def set_reminder(actor: User, wave_id: int, days: int | None, now: datetime) -> None:
@@ -278,4 +301,4 @@ def set_reminder(actor: User, wave_id: int, days: int | None, now: datetime) -> 
 def forget_closed(session: Session, now: datetime) -> int:
     """Delete the addresses of every wave that has closed; return how many went."""
     closed = select(Wave.id).where(Wave.closes_at <= now)
-    return session.execute(delete(Recipient).where(Recipient.wave_id.in_(closed))).rowcount
+    return forgetting.forget_addresses(session, Recipient.wave_id.in_(closed))

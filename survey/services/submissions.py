@@ -57,6 +57,20 @@ CLAIM = (
     .where(Invitation.token_hash == bindparam("key"), Invitation.used.is_(False))
     .values(used=True)
 )
+# After a claim, every used invitation of the unit is rewritten in a transaction of its own. On
+# PostgreSQL a row carries the id of the transaction that last wrote it (the claim's is the
+# response's, and the next id follows it), so a copy of the database taken while the wave is
+# open, with addresses still beside their invitations, would tie a person to their answers.
+# Rewritten together, the unit's used invitations all carry one id, as alike as their flags.
+RETOUCH = (
+    update(Invitation.__table__)
+    .where(
+        Invitation.wave_id == bindparam("of_wave"),
+        Invitation.unit_id == bindparam("of_unit"),
+        Invitation.used.is_(True),
+    )
+    .values(used=True)
+)
 # Inserts only while the wave is still open, so a pulse sent as it closes stores nothing.
 ADD_RESPONSE = (
     insert(Response.__table__)
@@ -119,4 +133,9 @@ def submit(
     except IntegrityError:
         # The nonce is unique: this pulse was stored by an earlier click or retry.
         return Outcome.DUPLICATE
+    if link.kind == INVITATION:
+        with write_transaction() as session:
+            session.connection().execute(
+                RETOUCH, {"of_wave": link.wave_id, "of_unit": link.unit_id}
+            )
     return Outcome.STORED

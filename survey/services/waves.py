@@ -7,14 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Recipient, Survey, TeamLink, Unit, User, Wave, WaveUnit
-from survey.services import audit, names, questions, tokens, units
+from survey.services import audit, forgetting, names, questions, tokens, units
 from survey.services.problems import Conflict, Invalid, NotFound
 
 CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
@@ -345,7 +345,7 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         wave.opens_at = min(wave.opens_at, now - timedelta(seconds=1))
         wave.closes_at = now
         # Staff addresses are kept only while a wave is open.
-        session.execute(delete(Recipient).where(Recipient.wave_id == wave.id))
+        forgetting.forget_addresses(session, Recipient.wave_id == wave.id)
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
 
 
