@@ -505,3 +505,24 @@ def test_a_worker_process_killed_while_the_server_takes_a_message_never_sends_it
     with app.app_context():
         states = dict(db.session.execute(select(Recipient.email, Recipient.invite_status)).all())
     assert states == {PEOPLE[0]: "sent", PEOPLE[1]: "unsure", PEOPLE[2]: "sent"}
+
+
+def test_a_corrected_address_is_reminded_like_any_other(
+    app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch)
+    paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    with app.app_context(), write_transaction() as session:
+        ann = session.scalars(select(Recipient).where(Recipient.email == PEOPLE[0])).one()
+        # Its invitation may not have arrived, and a reminder to it was refused for now.
+        ann.invite_status, ann.remind_status = "unsure", "retry"
+        ann.retry_at = utcnow() + timedelta(minutes=5)
+        ann_id = ann.id
+    new = "ann.new@council.example"
+    url = f"/admin/waves/{org.wave_id}/addresses/{ann_id}"
+    assert post(admin, url, {"email": new, "action": "send"}).status_code == 303
+    assert smtp.to(new)
+    smtp.clear()
+    clock.passes(timedelta(days=1))
+    assert post(admin, f"/admin/waves/{org.wave_id}/reminders/now").status_code == 303
+    assert [m["To"] for m in smtp.messages] == [new]

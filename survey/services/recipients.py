@@ -248,7 +248,8 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
         recipient.email = address
         recipient.invite_status = "queued" if recipient.invitation_id else "waiting"
         recipient.attempts, recipient.retry_at, recipient.problem = 0, None, ""
-        recipient.last_mailed_on = None
+        # A reminder still waiting to be retried was for the old send; the address starts again.
+        recipient.remind_status, recipient.last_mailed_on = "", None
         audit.record(session, actor, "mail.correct", f"{wave.name}: an address corrected")
 
 
