@@ -36,7 +36,7 @@ def _wave(wave_id: int) -> Wave:
 
 def _form(wave: Wave | None = None, posted: bool = False) -> WaveForm:
     form = WaveForm(obj=None if posted else wave)
-    form.survey_id.choices = [SelectChoice(s.id, s.name) for s in surveys.listing()]
+    form.survey_id.choices = [SelectChoice(id_, name) for id_, name in surveys.choices()]
     form.audience_unit_id.choices = unit_choices(units.tree(), EVERYONE)
     return form
 

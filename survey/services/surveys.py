@@ -50,6 +50,14 @@ def listing() -> list[SurveyView]:
     return [get(survey_id) for survey_id in ids]
 
 
+def choices() -> list[tuple[int, str]]:
+    """Return every survey's id and name, by name (for choosing one, without its questions)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(select(Survey.id, Survey.name).order_by(Survey.name))
+    ]
+
+
 def get(survey_id: int) -> SurveyView:
     """Return one survey or raise NotFound."""
     # Items, their versions, questions and choices in four queries, not four per question.
