@@ -151,6 +151,33 @@ def test_addresses_added_to_an_open_wave_are_sent_at_once(
     assert len(smtp.messages) == 2
 
 
+def test_a_bilingual_survey_invites_in_welsh_then_english(
+    app: Flask, admin: FlaskClient, smtp: Mailbox
+) -> None:
+    wave_id = draft(app, admin, opens_at=stamp(-timedelta(hours=1)), cadence="")
+    with app.app_context(), write_transaction() as session:
+        session.get_one(Wave, wave_id).survey.bilingual = True  # as its page sets it before launch
+    upload(admin, wave_id, f"email,unit_path\r\n{PEOPLE[0]},{TEAM_PATH}\r\n")
+    reply = post(admin, f"/admin/waves/{wave_id}", wave_form(app, wave_id, action="launch"))
+    assert reply.status_code == 303
+    [message] = smtp.messages
+    welsh_subject, english_subject = message["Subject"].split(" / ")
+    assert welsh_subject.startswith("Eich arolwg staff dienw:")
+    assert english_subject.startswith("Your anonymous staff pulse:")
+    text, html = parts(message)
+    assert text.index("Mae eich atebion yn ddienw.") < text.index("Your answers are anonymous.")
+    assert '<div lang="cy">' in html
+    assert '<div lang="en">' in html
+    assert "tîm" in text
+    # Each part's link opens the pulse in its own language: the same single-use link.
+    link = link_in(message)
+    assert f"http://pulse.example{link}?lang=cy" in text
+    assert re.search(rf"http://pulse\.example{re.escape(link)}\s", text)
+    welsh = Respondent(app.test_client(), f"{link}?lang=cy").open()
+    assert 'lang="cy"' in welsh
+    assert "Dechrau nawr" in welsh
+
+
 def test_a_list_with_mistakes_is_refused_whole_with_line_numbers(
     app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox
 ) -> None:
