@@ -32,8 +32,11 @@ smtp = email_tests.smtp
 ADMIN_MAILBOX = "nosy.admin@council.example"
 
 
-def connection_breaks_after_the_server_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every message arrive but leave the sender unsure of it (the reply never came)."""
+def paste_unsure(
+    admin: FlaskClient, org: Org, people: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paste addresses whose invitations all arrive but leave the sender unsure of them (the
+    server's reply never came), so each is listed as "may have arrived"."""
     real_send = mail.Postman.send
 
     def breaks(self: mail.Postman, to: str, message: bytes) -> None:
@@ -41,7 +44,16 @@ def connection_breaks_after_the_server_takes_it(monkeypatch: pytest.MonkeyPatch)
         self.close()
         raise mail.Unsure("Connection unexpectedly closed")
 
-    monkeypatch.setattr(mail.Postman, "send", breaks)
+    with monkeypatch.context() as patch:
+        patch.setattr(mail.Postman, "send", breaks)
+        paste(admin, org.wave_id, org.unit_id, people)
+
+
+def address_url(app: Flask, org: Org, email: str) -> str:
+    """Return the address of the form that corrects or removes one e-mail address."""
+    with app.app_context():
+        found = db.session.scalars(select(Recipient.id).where(Recipient.email == email)).one()
+    return f"/admin/waves/{org.wave_id}/addresses/{found}"
 
 
 def email_section(admin: FlaskClient, wave_id: int) -> str:
@@ -59,9 +71,7 @@ def test_a_reminder_leaves_no_trace_on_invitations_that_may_not_have_arrived(
     # Both invitations arrive, but the connection broke before the server's reply, so both are
     # listed as "may have arrived" with that reason. Reminders still go to their unused links.
     clock = Clock(monkeypatch)
-    with monkeypatch.context() as patch:
-        connection_breaks_after_the_server_takes_it(patch)
-        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    paste_unsure(admin, org, PEOPLE[:2], monkeypatch)
     assert sorted(m["To"] for m in smtp.messages) == PEOPLE[:2]
     answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
     before = email_section(admin, org.wave_id)
@@ -80,9 +90,7 @@ def test_a_refused_reminder_leaves_no_trace_either(
     app: Flask, admin: FlaskClient, org: Org, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch)
-    with monkeypatch.context() as patch:
-        connection_breaks_after_the_server_takes_it(patch)
-        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    paste_unsure(admin, org, PEOPLE[:2], monkeypatch)
     answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
     before = email_section(admin, org.wave_id)
     clock.passes(timedelta(days=1))
@@ -99,14 +107,10 @@ def test_correcting_an_address_never_hands_the_admin_someones_link(
     # Ann's invitation arrived but is listed as "may have arrived"; she answers. The admin then
     # "corrects" her address to their own mailbox: the link they receive must not be Ann's, or
     # opening it ("We already have your answers") would tell them she has answered.
-    with monkeypatch.context() as patch:
-        connection_breaks_after_the_server_takes_it(patch)
-        paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    paste_unsure(admin, org, PEOPLE[:1], monkeypatch)
     anns_link = link_in(smtp.to(PEOPLE[0])[0])
     answer_through(app, org, anns_link)
-    with app.app_context():
-        ann = db.session.scalars(select(Recipient.id).where(Recipient.email == PEOPLE[0])).one()
-    url = f"/admin/waves/{org.wave_id}/addresses/{ann}"
+    url = address_url(app, org, PEOPLE[0])
     assert post(admin, url, {"email": ADMIN_MAILBOX, "action": "send"}).status_code == 303
     (received,) = smtp.to(ADMIN_MAILBOX)
     admins_link = link_in(received)
@@ -123,13 +127,9 @@ def test_sending_again_to_the_same_address_keeps_the_persons_link(
 ) -> None:
     # "Send again" to an unchanged address mends a lost invitation without a second link, so
     # nobody gets two chances to answer.
-    with monkeypatch.context() as patch:
-        connection_breaks_after_the_server_takes_it(patch)
-        paste(admin, org.wave_id, org.unit_id, PEOPLE[:1])
+    paste_unsure(admin, org, PEOPLE[:1], monkeypatch)
     first = link_in(smtp.to(PEOPLE[0])[0])
-    with app.app_context():
-        ann = db.session.scalars(select(Recipient.id).where(Recipient.email == PEOPLE[0])).one()
-    url = f"/admin/waves/{org.wave_id}/addresses/{ann}"
+    url = address_url(app, org, PEOPLE[0])
     assert post(admin, url, {"email": PEOPLE[0].upper(), "action": "send"}).status_code == 303
     assert [link_in(m) for m in smtp.to(PEOPLE[0])] == [first, first]
 
@@ -266,9 +266,7 @@ def test_a_removed_address_leaves_no_used_flag_behind(
     # Two invitations "may have arrived" (they did); one person answers. The admin removes both
     # addresses and closes the wave: the invitations they were sent (whose order the admin
     # knows from their own list) must not say which of the two answered.
-    with monkeypatch.context() as patch:
-        connection_breaks_after_the_server_takes_it(patch)
-        paste(admin, org.wave_id, org.unit_id, PEOPLE[:2])
+    paste_unsure(admin, org, PEOPLE[:2], monkeypatch)
     invitation_ids = mailed_invitations(app, org.wave_id)
     answer_through(app, org, link_in(smtp.to(PEOPLE[0])[0]))
     with app.app_context():

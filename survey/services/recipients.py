@@ -226,13 +226,7 @@ def correct(actor: User, wave_id: int, recipient_id: int, email: str, now: datet
     link to the same address; a new link, with the old one retired, to a new address)."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
-        recipient = session.get(Recipient, recipient_id)
-        if (
-            recipient is None
-            or recipient.wave_id != wave_id
-            or recipient.invite_status not in PROBLEM_STATES
-        ):
-            raise NotFound(recipient_id)
+        recipient = _undelivered(session, wave_id, recipient_id)
         address = normal_address(email)
         clash = session.scalar(
             select(Recipient.id).where(Recipient.wave_id == wave_id, Recipient.email == address)
@@ -257,16 +251,23 @@ def remove(actor: User, wave_id: int, recipient_id: int, now: datetime) -> None:
     """Take an address whose invitation did not arrive off the wave's list, and its link with it."""
     with write_transaction() as session:
         wave = _open_for_addresses(session, wave_id, now)
-        recipient = session.get(Recipient, recipient_id)
-        if (
-            recipient is None
-            or recipient.wave_id != wave_id
-            or recipient.invite_status not in PROBLEM_STATES
-        ):
-            raise NotFound(recipient_id)
+        recipient = _undelivered(session, wave_id, recipient_id)
         _retire_link(session, recipient)
         session.delete(recipient)
         audit.record(session, actor, "mail.remove", f"{wave.name}: an address removed")
+
+
+def _undelivered(session: Session, wave_id: int, recipient_id: int) -> Recipient:
+    """Return a wave's address whose invitation did not (or may not) arrive, or raise NotFound:
+    only those may be corrected or removed."""
+    recipient = session.get(Recipient, recipient_id)
+    if (
+        recipient is None
+        or recipient.wave_id != wave_id
+        or recipient.invite_status not in PROBLEM_STATES
+    ):
+        raise NotFound(recipient_id)
+    return recipient
 
 
 def _retire_link(session: Session, recipient: Recipient) -> None:
