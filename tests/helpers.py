@@ -246,47 +246,80 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
 
 def empty_tables() -> None:
     """Delete every row, children first, and forget what workers cache about launched waves."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        # Every table is emptied, so no row's keys need checking (a tenth of TRUNCATE's time).
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    if postgres:
+        db.session.execute(
+            text(
+                "SELECT setval(oid::regclass, 1, false) FROM pg_class"
+                " WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
+            )
+        )
     db.session.commit()
     for cache in ("pulse_cache", "snapshot_cache", "release_cache", "form_cache"):
         current_app.extensions.pop(cache, None)
 
 
-def database_rows() -> dict[str, list[dict]]:
-    """Return every row of every table, in primary-key order."""
-    return {
-        table.name: [
-            dict(row._mapping)
-            for row in db.session.execute(table.select().order_by(*table.primary_key))
-        ]
-        for table in db.metadata.sorted_tables
-    }
+@dataclass
+class Snapshot:
+    """Every table's rows as the database driver holds them, to be written back unchanged: a
+    table's binary COPY on PostgreSQL, its plain tuples on SQLite."""
+
+    tables: dict[str, bytes | list[tuple]]
+    tops: dict[tuple[str, str], int]  # PostgreSQL: (table, id column): highest id, for its sequence
 
 
-def restore_rows(rows: dict[str, list[dict]]) -> None:
-    """Insert rows taken by `database_rows` into empty tables, parents first, and move PostgreSQL's
-    id sequences past them."""
+def _driver_connection():
+    """Return the DBAPI connection under the session's current transaction."""
+    return db.session.connection().connection.driver_connection
+
+
+def take_snapshot() -> Snapshot:
+    """Return a snapshot of every table, read through the driver, bypassing the ORM."""
+    cursor = _driver_connection().cursor()
+    tables: dict[str, bytes | list[tuple]] = {}
+    tops: dict[tuple[str, str], int] = {}
     for table in db.metadata.sorted_tables:
-        if rows[table.name]:
-            db.session.execute(table.insert(), rows[table.name])
-    if db.engine.dialect.name == "postgresql":
-        for table in db.metadata.sorted_tables:
+        if db.engine.dialect.name == "postgresql":
+            with cursor.copy(f'COPY "{table.name}" TO STDOUT (FORMAT BINARY)') as copy:
+                tables[table.name] = b"".join(bytes(block) for block in copy)
             key = list(table.primary_key)
-            if len(key) == 1 and key[0].autoincrement is not False and rows[table.name]:
-                db.session.execute(
-                    text("SELECT setval(pg_get_serial_sequence(:table, :column), :top)"),
-                    {
-                        "table": f'"{table.name}"',
-                        "column": key[0].name,
-                        "top": max(row[key[0].name] for row in rows[table.name]),
-                    },
-                )
+            if len(key) == 1 and key[0].autoincrement is not False:
+                top = db.session.scalar(select(func.max(key[0])))
+                if top is not None:
+                    tops[(table.name, key[0].name)] = top
+        else:
+            # Our own table names, from the models.
+            query = f'SELECT * FROM "{table.name}"'  # noqa: S608
+            tables[table.name] = cursor.execute(query).fetchall()
+    db.session.commit()
+    return Snapshot(tables, tops)
+
+
+def restore(snapshot: Snapshot) -> None:
+    """Write a snapshot's rows into empty tables, parents first, in one transaction."""
+    cursor = _driver_connection().cursor()
+    if db.engine.dialect.name == "postgresql":
+        # The rows were consistent when taken: PostgreSQL need not check each row's keys again.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    for table in db.metadata.sorted_tables:
+        rows = snapshot.tables[table.name]
+        if isinstance(rows, bytes):
+            with cursor.copy(f'COPY "{table.name}" FROM STDIN (FORMAT BINARY)') as copy:
+                copy.write(rows)
+        elif rows:
+            marks = ", ".join("?" * len(rows[0]))
+            statement = f'INSERT INTO "{table.name}" VALUES ({marks})'  # noqa: S608
+            cursor.executemany(statement, rows)
+    for (name, column), top in snapshot.tops.items():
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence(:table, :column), :top)"),
+            {"table": f'"{name}"', "column": column, "top": top},
+        )
     db.session.commit()
 
 
