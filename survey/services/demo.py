@@ -12,11 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey.database import insert_rows, new_ids
 from survey.models import Action, ActionStatus, Answer, Kind, Response, Role, Survey, Unit, Wave
 from survey.services import questions, tokens, units, users, waves
+from survey.services.importing import ANSWER_FIELDS, RESPONSE_FIELDS
 from survey.services.pulses import Pulse, load_pulse
 
 ADMIN_EMAIL = "admin@example.org"
@@ -155,26 +157,31 @@ def _respond(
     bias: float,
     rate: float,
 ) -> None:
-    """Store synthetic responses for one team in one wave."""
+    """Store synthetic responses for one team in one wave, in two bulk inserts."""
     pulse = load_pulse(wave.id)
     count = sum(rng.random() < rate for _ in range(team.headcount))
-    for _ in range(count):
+    responses, answers = [], []
+    for response_id in new_ids(session, Response.__table__, count):
         day = wave.opens_at + timedelta(
             days=rng.randrange(max(1, (wave.closes_at - wave.opens_at).days))
         )
-        response_id = session.execute(
-            insert(Response)
-            .values(
-                wave_id=wave.id,
-                unit_id=team.id,
-                definition_id=wave.definition_id,
-                nonce=tokens.new_nonce(),
-                submitted_on=day.date(),
+        responses.append(
+            (
+                response_id,
+                wave.id,
+                team.id,
+                wave.definition_id,
+                tokens.new_nonce(),
+                day.date().isoformat(),
+                secrets.randbelow(2**31),
             )
-            .returning(Response.id)
-        ).scalar_one()
-        rows = synthetic_answers(rng, pulse, team.name, step, bias)
-        session.execute(insert(Answer), [r | {"response_id": response_id} for r in rows])
+        )
+        answers.extend(
+            (response_id, *(row[field] for field in ANSWER_FIELDS[1:]))
+            for row in synthetic_answers(rng, pulse, team.name, step, bias)
+        )
+    insert_rows(session, Response.__table__, RESPONSE_FIELDS, responses)
+    insert_rows(session, Answer.__table__, ANSWER_FIELDS, answers)
 
 
 def _build(session: Session, survey: Survey, now: datetime) -> Wave:
