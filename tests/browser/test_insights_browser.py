@@ -9,8 +9,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from survey.services import insights
-from tests.browser.conftest import axe_violations
-from tests.helpers import PASSWORD, unit_id
+from tests.browser.conftest import axe_violations, sign_in_browser
+from tests.helpers import unit_id
 from tests.test_insights import SCREENS
 
 pytestmark = pytest.mark.browser
@@ -18,14 +18,9 @@ ANALYST = "analyst@test.org"
 
 
 @pytest.fixture
-def signed_in(demo: None, page: Page, live_url: str) -> Page:
+def signed_in(app: Flask, demo: None, page: Page, live_url: str) -> Page:
     """The demo organisation, and its analyst signed in to it."""
-    page.goto(f"{live_url}/login")
-    page.get_by_label("Email address").fill(ANALYST)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-    return page
+    return sign_in_browser(app, page, live_url, ANALYST)
 
 
 def results_heading(page: Page):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Wave
-from tests.browser.conftest import axe_violations
-from tests.helpers import PASSWORD, unit_id
+from tests.browser.conftest import axe_violations, sign_in_browser
+from tests.helpers import unit_id
 from tests.test_insights import SCREENS
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,7 @@ SLACK = 1
 @pytest.fixture
 def admin_page(app: Flask, demo: None, page: Page, live_url: str) -> Page:
     """The demo organisation, and its admin signed in."""
-    page.goto(f"{live_url}/login")
-    page.get_by_label("Email address").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-    return page
+    return sign_in_browser(app, page, live_url, ADMIN)
 
 
 def admin_urls(app: Flask) -> list[str]:
