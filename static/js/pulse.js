@@ -75,7 +75,14 @@
   // Post the kept answers for the screen `address` names and swap it in; false if none are kept.
   function resume(form, address) {
     var pairs = saved(form);
-    if (!pairs) {
+    var step = stepFor(address, Number(form.getAttribute("data-pulse-cards")));
+    // Nothing answered (the welcome keeps only its nonce, and a new page brings a new one) and
+    // the welcome asked for: the page as loaded is already that screen, and posting it again
+    // would race a quick press of Start and could take its card away.
+    var answered = (pairs || []).some(function (pair) {
+      return pair[0] !== "nonce";
+    });
+    if (!pairs || (!answered && step === "landing")) {
       return false;
     }
     if (resuming) {
@@ -88,7 +95,7 @@
     carrier.noValidate = true;
     field(carrier, "csrf_token", form.elements.csrf_token.value);
     field(carrier, "nav", "resume");
-    field(carrier, "step", stepFor(address, Number(form.getAttribute("data-pulse-cards"))));
+    field(carrier, "step", step);
     pairs.forEach(function (pair) {
       field(carrier, pair[0], pair[1]);
     });
@@ -160,9 +167,8 @@
     if (!form || !path) {
       return;
     }
-    if (new URL(path, location.href).pathname === form.getAttribute("action") && saved(form)) {
+    if (new URL(path, location.href).pathname === form.getAttribute("action") && resume(form, path)) {
       event.preventDefault();
-      resume(form, path);
     }
   });
 

@@ -80,6 +80,26 @@ def test_reload_on_the_review_keeps_every_answer(page: Page, live_url: str, org:
     ).to_be_visible()
 
 
+def test_the_welcome_loaded_again_posts_nothing_so_start_keeps_its_card(
+    page: Page, live_url: str, org: Org
+) -> None:
+    # Loaded again in the same tab (as a kiosk's next person does) with nothing answered, the
+    # welcome once posted itself back, and that answer could land after Start's and take
+    # question 1 off the screen.
+    url = f"{live_url}/t/{org.team_token}"
+    page.goto(url)
+    posts: list[str] = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert posts == []
+    page.get_by_role("button", name="Start now").click()
+    expect(page.get_by_text("Question 1 of 13")).to_be_visible()
+    answer_card(page, 1)
+
+
 def test_back_button_keeps_answers_with_javascript_off(
     browser: Browser, live_url: str, org: Org
 ) -> None:
