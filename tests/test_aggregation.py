@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
+from scipy import stats as scipy_stats
 
 from survey import aggregation as agg
+from survey.aggregation.stats import ALPHA, Z95
+
+
+def test_the_written_out_z_is_scipys_own() -> None:
+    assert float(scipy_stats.norm.ppf(1 - ALPHA / 2)) == Z95
+
+
+def test_starting_the_app_leaves_scipy_unloaded_until_a_figure_needs_it() -> None:
+    # What a worker or CLI process pays at start: SciPy is loaded by the first interval.
+    script = (
+        "import sys; from survey import create_app; create_app();"
+        " before = 'scipy' in sys.modules;"
+        " from survey.aggregation.stats import summarise; summarise({1: 2, 5: 3}, 5).mean_interval;"
+        " print(before, 'scipy' in sys.modules)"
+    )
+    run = subprocess.run(  # noqa: S603  (this interpreter, a fixed script)
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == ["False", "True"]
 
 
 def test_wilson_interval_matches_hand_worked_value() -> None:
