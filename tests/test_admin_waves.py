@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Survey, TeamLink, Unit, Wave, WaveUnit, utcnow
 from survey.services import tokens
-from tests.helpers import Org, csrf_from, post, sign_in
+from tests.helpers import Org, csrf_from, post, sign_in, table_rows
 
 
 def stamp(delta: timedelta) -> str:
@@ -115,6 +116,19 @@ def test_launch_locks_threshold_and_snapshots_the_audience(
             )
             == 40
         )
+
+
+def test_wave_page_names_its_survey_its_length_and_each_units_link(
+    admin: FlaskClient, org: Org
+) -> None:
+    page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
+    assert re.search(r">Understanding the change</a>: 13 questions, about 3 minutes<", page), page
+    # The invitation form offers each unit the wave asks, as its links table lists them.
+    invite = page[page.index('name="unit_id"') :]
+    invite = invite[: invite.index("</select>")]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", invite) == [
+        row[0] for row in table_rows(page) if row[0].startswith("Test Council")
+    ]
 
 
 def test_launched_wave_can_only_move_its_close(app: Flask, admin: FlaskClient, org: Org) -> None:

@@ -54,9 +54,10 @@ def _draft(form: WaveForm) -> waves.WaveDraft:
     )
 
 
-def _invite_form(wave: Wave) -> InvitationForm:
+def _invite_form(wave: Wave, links: list[waves.LinkRow] | None = None) -> InvitationForm:
     form = InvitationForm()
-    form.unit_id.choices = [SelectChoice(row.unit_id, row.path) for row in waves.links(wave)]
+    rows = waves.links(wave) if links is None else links
+    form.unit_id.choices = [SelectChoice(row.unit_id, row.path) for row in rows]
     return form
 
 
@@ -97,16 +98,17 @@ def _detail(
 ) -> tuple[str, int]:
     """Render the wave page with its forms, links and participation (through insights)."""
     now = utcnow()
+    links = waves.links(wave) if wave.launched_at else []
     page = render_template(
         "admin/wave.html",
         wave=wave,
         form=form,
         problem=problem,
         status=waves.status(wave, now),
-        links=waves.links(wave) if wave.launched_at else [],
-        invite_form=invite_form or _invite_form(wave),
+        links=links,
+        invite_form=invite_form or _invite_form(wave, links),
         participation=participation.of_wave(wave, current_user, now) if wave.launched_at else None,
-        survey=surveys.get(wave.survey_id),
+        survey=surveys.headline(wave.survey_id),
         mail=recipients.overview(wave),
         mail_forms=mail_form or mail_forms(wave),
         mail_configured=mail.configured(current_app.config),

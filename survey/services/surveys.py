@@ -44,6 +44,38 @@ class SurveyView:
         return estimated_minutes(item.kind for item in self.items)
 
 
+@dataclass(frozen=True)
+class SurveyHeadline:
+    """What a wave's page says of its survey: its name, how many questions, how long."""
+
+    name: str
+    kinds: tuple[Kind, ...]
+
+    @property
+    def questions(self) -> int:
+        """Return how many questions it asks."""
+        return len(self.kinds)
+
+    @property
+    def minutes(self) -> int:
+        """Return the estimated completion time in whole minutes, rounded up."""
+        return estimated_minutes(self.kinds)
+
+
+def headline(survey_id: int) -> SurveyHeadline:
+    """Return a survey's name and its questions' kinds in one query (a wave's page shows no
+    more, and `get` reads every question, choice and wave using it)."""
+    rows = db.session.execute(
+        select(Survey.name, QuestionVersion.kind)
+        .outerjoin(SurveyItem, SurveyItem.survey_id == Survey.id)
+        .outerjoin(QuestionVersion, QuestionVersion.id == SurveyItem.question_version_id)
+        .where(Survey.id == survey_id)
+    ).all()
+    if not rows:
+        raise NotFound(survey_id)
+    return SurveyHeadline(rows[0].name, tuple(row.kind for row in rows if row.kind is not None))
+
+
 def listing() -> list[SurveyView]:
     """Return every survey with its questions."""
     ids = db.session.scalars(select(Survey.id).order_by(Survey.name)).all()
