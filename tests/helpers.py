@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, make_url, select, text
 
 from survey.database import write_transaction
 from survey.extensions import db
@@ -266,11 +267,12 @@ def empty_tables() -> None:
 
 @dataclass
 class Snapshot:
-    """Every table's rows as the database driver holds them, to be written back unchanged: a
-    table's binary COPY on PostgreSQL, its plain tuples on SQLite."""
+    """A database as it was, to be written back unchanged: every table's binary COPY (and its
+    highest ids, for the sequences) on PostgreSQL, the database file itself on SQLite."""
 
-    tables: dict[str, bytes | list[tuple]]
+    tables: dict[str, bytes]
     tops: dict[tuple[str, str], int]  # PostgreSQL: (table, id column): highest id, for its sequence
+    file: bytes = b""  # SQLite
 
 
 def _driver_connection():
@@ -278,43 +280,53 @@ def _driver_connection():
     return db.session.connection().connection.driver_connection
 
 
+def sqlite_file() -> Path | None:
+    """Return the app's SQLite database file (None on PostgreSQL)."""
+    address = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return Path(address.database) if address.get_backend_name() == "sqlite" else None
+
+
 def take_snapshot() -> Snapshot:
-    """Return a snapshot of every table, read through the driver, bypassing the ORM."""
+    """Return a snapshot of the database, read through the driver, bypassing the ORM."""
+    path = sqlite_file()
+    if path is not None:
+        # The last connection to close moves the write-ahead log into the file, which is then
+        # the whole state.
+        db.session.remove()
+        db.engine.dispose()
+        return Snapshot({}, {}, path.read_bytes())
     cursor = _driver_connection().cursor()
-    tables: dict[str, bytes | list[tuple]] = {}
+    tables: dict[str, bytes] = {}
     tops: dict[tuple[str, str], int] = {}
     for table in db.metadata.sorted_tables:
-        if db.engine.dialect.name == "postgresql":
-            with cursor.copy(f'COPY "{table.name}" TO STDOUT (FORMAT BINARY)') as copy:
-                tables[table.name] = b"".join(bytes(block) for block in copy)
-            key = list(table.primary_key)
-            if len(key) == 1 and key[0].autoincrement is not False:
-                top = db.session.scalar(select(func.max(key[0])))
-                if top is not None:
-                    tops[(table.name, key[0].name)] = top
-        else:
-            # Our own table names, from the models.
-            query = f'SELECT * FROM "{table.name}"'  # noqa: S608
-            tables[table.name] = cursor.execute(query).fetchall()
+        with cursor.copy(f'COPY "{table.name}" TO STDOUT (FORMAT BINARY)') as copy:
+            tables[table.name] = b"".join(bytes(block) for block in copy)
+        key = list(table.primary_key)
+        if len(key) == 1 and key[0].autoincrement is not False:
+            top = db.session.scalar(select(func.max(key[0])))
+            if top is not None:
+                tops[(table.name, key[0].name)] = top
     db.session.commit()
     return Snapshot(tables, tops)
 
 
 def restore(snapshot: Snapshot) -> None:
-    """Write a snapshot's rows into empty tables, parents first, in one transaction."""
+    """Make an empty database what the snapshot was: on SQLite, with no connection open, write
+    its file back; on PostgreSQL, copy its rows in, parents first, in one transaction."""
+    path = sqlite_file()
+    if path is not None:
+        db.session.remove()
+        db.engine.dispose()
+        for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        path.write_bytes(snapshot.file)
+        return
     cursor = _driver_connection().cursor()
-    if db.engine.dialect.name == "postgresql":
-        # The rows were consistent when taken: PostgreSQL need not check each row's keys again.
-        cursor.execute("SET LOCAL session_replication_role = replica")
+    # The rows were consistent when taken: PostgreSQL need not check each row's keys again.
+    cursor.execute("SET LOCAL session_replication_role = replica")
     for table in db.metadata.sorted_tables:
-        rows = snapshot.tables[table.name]
-        if isinstance(rows, bytes):
-            with cursor.copy(f'COPY "{table.name}" FROM STDIN (FORMAT BINARY)') as copy:
-                copy.write(rows)
-        elif rows:
-            marks = ", ".join("?" * len(rows[0]))
-            statement = f'INSERT INTO "{table.name}" VALUES ({marks})'  # noqa: S608
-            cursor.executemany(statement, rows)
+        with cursor.copy(f'COPY "{table.name}" FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write(snapshot.tables[table.name])
     for (name, column), top in snapshot.tops.items():
         db.session.execute(
             text("SELECT setval(pg_get_serial_sequence(:table, :column), :top)"),

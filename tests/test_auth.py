@@ -153,7 +153,7 @@ def test_next_only_leads_to_our_own_pages(
 
 
 @pytest.fixture
-def shared_store(database_url: str) -> Iterator[Callable[[], Flask]]:
+def shared_store(app: Flask) -> Iterator[Callable[[], Flask]]:
     """Return a maker of apps (workers or hosts) sharing one Redis throttle store."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL not set (scripts/test sets it; CI fails on this skip)")
@@ -161,23 +161,24 @@ def shared_store(database_url: str) -> Iterator[Callable[[], Flask]]:
 
     prefix = f"cp-test-{secrets.token_hex(4)}"
     made: list[Flask] = []
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
 
     def make() -> Flask:
-        app = create_app(
+        host = create_app(
             {
                 "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SQLALCHEMY_DATABASE_URI": database,
                 "SECRET_KEY": "test",
                 "RATELIMIT_STORAGE_URI": REDIS_URL,
                 "RATELIMIT_KEY_PREFIX": prefix,
             }
         )
         if not made:
-            with app.app_context():
-                build_org(app, -timedelta(days=1), timedelta(days=1))
-            make_accounts(app)
-        made.append(app)
-        return app
+            with host.app_context():
+                build_org(host, -timedelta(days=1), timedelta(days=1))
+            make_accounts(host)
+        made.append(host)
+        return host
 
     yield make
     store = redis.Redis.from_url(REDIS_URL)
