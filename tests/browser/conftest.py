@@ -47,7 +47,8 @@ def browser() -> Iterator[Browser]:
 def live_url(app: Flask) -> Iterator[str]:
     """Serve the test app on a free local port for the duration of a test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled ten times as often as by default, so that shutting it down takes 0.05 s, not 0.5.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url  # links handed to staff point at this server, as deployed
