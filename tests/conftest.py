@@ -75,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     # The collector's default, a young-generation pass every 700 new objects, each pass also
     # walking the older ones, cost a sixth of the suite's CPU: tests make objects by the
-    # million. Rarer passes free the same cycles; peak memory stays under 0.5 GB a worker.
+    # million. Rarer passes free the same cycles later, for a little more memory.
     gc.set_threshold(50_000, 20, 20)
 
 

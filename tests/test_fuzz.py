@@ -6,9 +6,8 @@ the names it reads from the query and the form are recorded; then each of those 
 path part, gets every malformed value from the first role the route lets in and a rotating
 sample from the other roles, plus the same name twice and every name malformed at once. A path
 the URL map itself refuses (most malformed ids) never reaches a view, so it goes once, from one
-role in turn, rather than from all four. Forms
-carry a valid CSRF token and, in their other fields, the values their page renders, so the form
-and service code really run.
+role in turn, rather than from all four. Forms carry a valid CSRF token and, in their other
+fields, the values their page renders, so the form and service code really run.
 """
 
 from __future__ import annotations
