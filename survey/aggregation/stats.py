@@ -11,7 +11,7 @@ from types import ModuleType
 ALPHA = 0.05
 # scipy.stats.norm.ppf(1 - ALPHA / 2), written out so that importing this module does not load
 # SciPy: a worker or CLI process that never compares waves starts 1.5 s sooner.
-# tests/test_stats.py holds it to SciPy's own value.
+# tests/test_aggregation.py holds it to SciPy's own value.
 Z95 = 1.959963984540054
 
 
