@@ -222,6 +222,30 @@ def test_one_invitation_in_two_tabs_stores_once(app: Flask, client: FlaskClient,
     assert response_count(app) == 1
 
 
+@pytest.mark.parametrize("link", ["invitation", "team"])
+def test_a_send_repeated_after_it_used_the_link_is_thanked_as_a_repeat(
+    app: Flask, client: FlaskClient, org: Org, link: str
+) -> None:
+    # Without JavaScript a double click sends the review twice; the first send uses the
+    # invitation up (or marks a team link answered in this browser) before the second arrives.
+    url = invitation_url(org) if link == "invitation" else team_url(org)
+    person = Respondent(client, url)
+    person.open()
+    assert person.submit(good_answers(org)).status_code == 303
+    again = person.submit(good_answers(org))
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith("/thanks?again=1")
+    assert "We already have your answers" in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert response_count(app) == 1
+    # Another tab's form, never sent, still meets the used link's own page.
+    other = Respondent(client, url)
+    other.nonce = "A" * 22
+    other.csrf = person.csrf
+    assert other.submit(good_answers(org)).status_code in (409, 410)
+
+
 def test_used_invitation_gets_clear_page(client: FlaskClient, org: Org) -> None:
     person = Respondent(client, invitation_url(org))
     person.open()

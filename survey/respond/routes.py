@@ -80,6 +80,10 @@ def pulse(prefix: str, token: str) -> object:
     """Show the landing page, or move through the cards and store the finished pulse."""
     resolved = _resolve(prefix, token)
     if isinstance(resolved[0], str):
+        if request.method == "POST" and submissions.sent_before(request.form.get("nonce", "")):
+            # The same pulse sent twice (a double click without JavaScript, a retry): the first
+            # send used the link up, and the second is thanked as a repeat, not turned away.
+            return _thank(prefix, token, again=True)
         return resolved
     link, pulse = resolved  # type: ignore[misc]
     form = forms.form_class(pulse, language.current())()
@@ -94,10 +98,15 @@ def pulse(prefix: str, token: str) -> object:
     outcome = submissions.submit(link, pulse, flow.answers(pulse, form), form.nonce.data, utcnow())
     if outcome is submissions.Outcome.CLOSED:
         return _problem(LinkProblem(410, "closed", link.closes_at, pulse.bilingual))
-    again = {"again": "1"} if outcome is submissions.Outcome.DUPLICATE else {}
-    response = see_other(url_for("respond.thanks", prefix=prefix, token=token, **again))
+    response = _thank(prefix, token, again=outcome is submissions.Outcome.DUPLICATE)
     devices.remember_answer(response, link, link.closes_at)
     return response
+
+
+def _thank(prefix: str, token: str, *, again: bool) -> Response:
+    """Send the browser on to the thank-you page, saying whether this send was a repeat."""
+    query = {"again": "1"} if again else {}
+    return see_other(url_for("respond.thanks", prefix=prefix, token=token, **query))
 
 
 @bp.get("/<any(i, t):prefix>/<token>/thanks")

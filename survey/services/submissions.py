@@ -11,6 +11,7 @@ from sqlalchemy import Date, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.database import write_transaction
+from survey.extensions import db
 from survey.models import Answer, Invitation, Kind, Response, Wave
 from survey.services import tokens
 from survey.services.pulses import INVITATION, Link, Pulse
@@ -139,3 +140,11 @@ def submit(
                 RETOUCH, {"of_wave": link.wave_id, "of_unit": link.unit_id}
             )
     return Outcome.STORED
+
+
+def sent_before(nonce: str) -> bool:
+    """Return whether the pulse rendered with this nonce has been stored."""
+    if not tokens.nonce_ok(nonce):
+        return False
+    query = select(Response.id).where(Response.nonce == nonce).limit(1)
+    return db.session.execute(query).first() is not None

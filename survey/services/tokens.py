@@ -8,8 +8,9 @@ import secrets
 
 # 24 random bytes is 192 bits, comfortably over the 128-bit floor, and 32 URL-safe characters.
 TOKEN_BYTES = 24
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+# \Z, not $: a trailing newline is not part of any token.
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}\Z")
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
 
 
 def new_token() -> str:

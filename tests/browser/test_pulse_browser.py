@@ -178,7 +178,8 @@ def test_whole_pulse_with_javascript_disabled(
     page = context.new_page()
     page.goto(f"{live_url}/i/{org.invitations[0]}")
     answer_all(page)
-    # Without JavaScript a double click really sends twice; the server stores once.
+    # Without JavaScript a double click really sends twice; the server stores once, and
+    # whichever reply the browser shows last is a thank-you, never "this link is used".
     page.get_by_role("button", name="Send my answers").dblclick()
     # (Waiting for a heading with "answers" in it once matched the review's own heading.)
     expect(page).to_have_url(re.compile(r"/thanks(\?again=1)?$"))
