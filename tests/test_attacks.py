@@ -254,12 +254,20 @@ def marked(org: Org, number: int) -> dict[str, list[str]]:
     return answers_with(org, comment=f"comment number {number}", **digits)
 
 
-def exported_wave(app: Flask, release: bool = True) -> tuple[Org, list[str]]:
-    """Answer the export tree, one submission after another (then release it unless told not
-    to); return the wave and the paths in submission order."""
-    org = launch_tree(app, EXPORTED)
+# Scores may show for Beta and for Dir (its 2 and Alpha's 4 make a remainder of 6), but
+# comments need 10 and a remainder of 11: they show for Dir as a whole and nowhere below.
+COMMENTED = {"Comment Council > Dir": 2, "Comment Council > Dir > Alpha": 4}
+COMMENTED["Comment Council > Dir > Beta"] = 12
+
+
+def exported_wave(
+    app: Flask, release: bool = True, tree: dict[str, int] = EXPORTED
+) -> tuple[Org, list[str]]:
+    """Answer a tree (the export tree unless told), one submission after another (then release
+    it unless told not to); return the wave and the paths in submission order."""
+    org = launch_tree(app, tree)
     links = team_tokens(app, org.wave_id)
-    order = [path for path, n in EXPORTED.items() for _ in range(n)]
+    order = [path for path, n in tree.items() for _ in range(n)]
     for number, path in enumerate(order):
         assert answer(app, f"/t/{links[path]}", marked(org, number)) == 303
     if release:
@@ -278,6 +286,8 @@ def blocks(rows: list[dict[str, str]]) -> list[tuple[str, dict[str, str]]]:
     """Return each response in the export, in file order: its path and its answers by code."""
     found: dict[str, tuple[str, dict[str, str]]] = {}
     for row in rows:
+        if not row["response_id"]:
+            continue  # a comment: they belong to no response
         _path, answers = found.setdefault(row["response_id"], (row["unit_path"], {}))
         answers[row["question_code"]] = row["value"] or row["text"]
     return list(found.values())
@@ -303,27 +313,31 @@ def test_the_export_names_no_path_the_screens_hide(
     assert "Export Council > Ops > Solo" not in found  # a one-person unit under its own path
 
 
-def test_the_export_has_no_comment_the_screens_do_not_show_for_its_path(
-    app: Flask, accounts: None, admin: FlaskClient
+@pytest.mark.parametrize("tree", [EXPORTED, COMMENTED], ids=["export", "commented"])
+def test_the_exports_comments_are_the_screens_groups_and_tied_to_nobody(
+    app: Flask, accounts: None, admin: FlaskClient, tree: dict[str, int]
 ) -> None:
-    org, _order = exported_wave(app)
+    org, _order = exported_wave(app, tree=tree)
+    rows = responses_export(admin, org.wave_id)
+    texts = [row for row in rows if row["kind"] == "text"]
+    assert texts
+    # Apart from every response: no id, and after all the answers, so not even next to one.
+    assert {row["response_id"] for row in texts} == {""}
+    assert rows[-len(texts) :] == texts
     exported: dict[str, set[str]] = defaultdict(set)
-    for path, answers in blocks(responses_export(admin, org.wave_id)):
-        if answers.get("comment"):
-            exported[path].add(answers["comment"])
+    for row in texts:
+        exported[row["unit_path"]].add(row["text"])
     with app.app_context():
-        ids = {
-            view_path: unit
-            for unit, view_path in insights.frame(
-                insights.find_wave(org.wave_id), None, utcnow()
-            ).paths.items()
-        }
-    everything = set().union(*(screen_comments(admin, org.wave_id, u) for u in ids.values()))
-    for path, comments in exported.items():
-        assert comments <= screen_comments(admin, org.wave_id, ids[path]), path
-    # And the other way: the screens' comments minus the export's leave no small team's words.
-    leftover = everything - set().union(*exported.values(), set())
-    assert not leftover or len(leftover) >= THRESHOLD
+        view = insights.frame(insights.find_wave(org.wave_id), None, utcnow())
+        ids = {path: unit for unit, path in view.paths.items()}
+    screens = {path: screen_comments(admin, org.wave_id, ids[path]) for path in ids}
+    for path, found in exported.items():
+        # Exactly what the screens list for the path less what they list for paths below it:
+        # a group that subtraction of the screens already gives, never a smaller one.
+        below = [p for p in exported if p.startswith(path + " > ")]
+        assert found == screens[path] - set().union(*(screens[p] for p in below)), path
+        assert len(found) >= THRESHOLD, path
+    assert set().union(*exported.values()) == set().union(*screens.values())
 
 
 def test_export_order_says_nothing_of_who_answered_when(

@@ -53,8 +53,9 @@ def released_view(app: Flask, org: Org) -> insights.WaveView:
 
 
 def responses_per_path(rows: list[dict[str, str]]) -> Counter:
-    """Return how many responses the file has under each unit path."""
-    return Counter(path for path, _ in {(r["unit_path"], r["response_id"]) for r in rows})
+    """Return how many responses the file has under each unit path (comments belong to none)."""
+    ids = {(r["unit_path"], r["response_id"]) for r in rows if r["response_id"]}
+    return Counter(path for path, _ in ids)
 
 
 SMALL = {"Team A": 12, "Team B": 6, "Team C": 1}
@@ -95,8 +96,10 @@ def test_comments_go_out_exactly_where_the_screens_show_them(app: Flask) -> None
             on_screen = {comment.text for comment in screen.page.rows}
             assert set(texts.get(path, [])) <= on_screen
     # Both sides are tested: Operations' comments show; Team A's alone do not (Operations minus
-    # Team A would be seven people's, under the comment threshold).
+    # Team A would be seven people's, under the comment threshold). So every comment, Team A's
+    # too, goes out under Operations: never the seven people's alone, which no screen lists.
     assert set(texts) == {"Test Council > Operations"}
+    assert len(texts["Test Council > Operations"]) == sum(SMALL.values())
 
 
 def test_withheld_units_are_left_out(app: Flask) -> None:
@@ -126,8 +129,9 @@ def test_blocks_come_in_the_stored_random_order_with_stable_ids(app: Flask) -> N
             .order_by(Response.shuffle, Response.id)
         ).all()
         key = exporting.id_key()
-    assert said == [by_insertion.index(i) for i in shuffled]
-    ids = [r["response_id"] for r in rows]
+    # The comments come in an order of their own, so their place ties them to no response.
+    assert said != [by_insertion.index(i) for i in shuffled]
+    ids = [r["response_id"] for r in rows if r["response_id"]]
     blocks = [i for n, i in enumerate(ids) if n == 0 or ids[n - 1] != i]
     assert blocks == [exporting.public_id(key, i) for i in shuffled]  # one block per response
     assert sorted(blocks) != [exporting.public_id(key, i) for i in by_insertion]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -20,7 +20,17 @@ from survey import aggregation as agg
 from survey.database import driver_rows
 from survey.exports import line, rows_to_csv, safe_cell
 from survey.extensions import db
-from survey.models import Answer, Kind, Option, Question, QuestionVersion, Response, User, Wave
+from survey.models import (
+    Answer,
+    CommentNote,
+    Kind,
+    Option,
+    Question,
+    QuestionVersion,
+    Response,
+    User,
+    Wave,
+)
 from survey.services import comments, insights
 from survey.services.problems import Invalid
 from survey.services.pulses import load_pulse
@@ -209,18 +219,32 @@ def _version_cells() -> dict[int, str]:
     }
 
 
-def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
-    """Return where each unit's responses go in a raw export: its nearest unit that the export
-    may name, within the scope's subtree; units whose responses stay out are absent."""
+def _nearest(view: insights.WaveView, unit: int | None, shown: Collection[int]) -> dict[int, int]:
+    """Return each unit's nearest unit (itself or an ancestor) in `shown`, within the scope's
+    subtree; withheld units, and units with no such unit, are absent."""
     inside = _subtree(unit, view.tree)
     found = {}
     for node in view.tree:
         if node in view.withheld:
             continue
-        target = agg.nearest_shown(node, view.tree, view.release.export)
+        target = agg.nearest_shown(node, view.tree, shown)
         if target is not None and target in inside:
             found[node] = target
     return found
+
+
+def coarse_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
+    """Return where each unit's responses go in a raw export: its nearest unit that the export
+    may name, within the scope's subtree; units whose responses stay out are absent."""
+    return _nearest(view, unit, view.release.export)
+
+
+def comment_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
+    """Return where each unit's comments go in a raw export: its nearest unit whose comments
+    the comments screen shows. Coarser than a response's path where need be, as comments need
+    larger groups than scores, so a path never holds a group of comments the screens hide."""
+    shown = [node for node in view.tree if comments.shows_comments(view, node)]
+    return _nearest(view, unit, shown)
 
 
 # What the export reads of each answer (the benchmark reads the same, unsorted, as its baseline).
@@ -253,7 +277,7 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
 
     Released waves only, as the screens would show them: each response under its nearest unit
     the export may name (left out where there is none, or where its unit is withheld), in the
-    stored random order, with comments only where `shows_comments` shows them for that unit.
+    stored random order; then the wave's comments, apart from the responses (`_comment_chunks`).
     Constant memory: responses stream in batches, and every cell that is the same for many rows
     (wave, unit path, question, value) is made safe and joined once.
     """
@@ -270,7 +294,6 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         head = f"{safe_cell(wave.name)},{wave.opens_at.date()},{wave.closes_at.date()},"
         coarse = coarse_units(view, scope.unit)
         prefixes = {unit: head + safe_cell(view.paths[coarse[unit]]) + "," for unit in coarse}
-        texts = {unit for unit in coarse if comments.shows_comments(view, coarse[unit])}
         every = scope.unit is None and len(coarse) == len(view.tree)
         query = answer_rows(wave.id, None if every else sorted(coarse))
         last, start = None, None
@@ -281,18 +304,39 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
                     prefix = prefixes.get(unit_id)  # None: outside the launch snapshot, unshown
                     start = None if prefix is None else prefix + public_id(key, response_id)
                     last = response_id
-                if start is None:
-                    continue
-                if text is None:
-                    end = ends.get((version, value, option))
-                    if end is None:
-                        cell = "" if value is None else value
-                        end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
-                        ends[(version, value, option)] = end
-                    out.append(start + end)
-                elif unit_id in texts:
-                    out.append(f"{start},{versions[version]},,,{safe_cell(text)}\r\n")
+                if start is None or text is not None:
+                    continue  # comments follow, apart from every response
+                end = ends.get((version, value, option))
+                if end is None:
+                    cell = "" if value is None else value
+                    end = f",{versions[version]},{cell},{options.get(option, '')},\r\n"
+                    ends[(version, value, option)] = end
+                out.append(start + end)
             yield "".join(out)
+        yield from _comment_chunks(view, scope.unit, head, versions)
+
+
+def _comment_chunks(
+    view: insights.WaveView, unit: int | None, head: str, versions: dict[int, str]
+) -> Iterator[str]:
+    """Yield a wave's comment rows: after its responses, in their own random order, each under
+    its comment path (`comment_units`) with no response_id. Tied to a response, a comment would
+    give whoever recognises its words every answer of its writer, which no screen shows."""
+    where = comment_units(view, unit)
+    if not where:
+        return
+    prefixes = {node: f"{head}{safe_cell(view.paths[where[node]])},," for node in where}
+    query = (
+        select(CommentNote.unit_id, Answer.question_version_id, Answer.text)
+        .join(Answer, Answer.id == CommentNote.answer_id)
+        .where(CommentNote.wave_id == view.wave.id, CommentNote.unit_id.in_(sorted(where)))
+        .order_by(CommentNote.shuffle, CommentNote.answer_id)
+    )
+    for rows in driver_rows(query, STREAM_ROWS):
+        yield "".join(
+            f"{prefixes[node]}{versions[version]},,,{safe_cell(text)}\r\n"
+            for node, version, text in rows
+        )
 
 
 def responses_csv(scope: Scope, now: datetime) -> Iterator[str]:

@@ -112,6 +112,7 @@ class Report:
     rows: int = 0
     responses: int = 0
     present: int = 0  # responses already stored, so left as they are
+    loose: int = 0  # comments with no response_id (a raw export's), left out
     added: int = 0  # responses stored
     waves: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -285,6 +286,10 @@ class Checker:
         if wave and (wave, question.key) not in self._asked:
             self._asked.add((wave, question.key))
             self.plan.wave_questions.setdefault(wave, []).append(question.key)
+        if question.kind is Kind.TEXT and not cells[RESPONSE].strip():
+            # A raw export keeps comments apart from responses, so they belong to none here.
+            self.report.loose += 1
+            return
         if question.kind is Kind.TEXT:
             errors, choice = self._text(question.key, cells[TEXT], cells[VALUE], cells[OPTION])
         else:
@@ -670,10 +675,14 @@ def summary(report: Report) -> str:
         count = report.problem_count
         return f"{count} problem{'' if count == 1 else 's'} found, so nothing was imported"
     found = (
-        f"{report.rows:,} answers in {report.responses:,} responses, "
+        f"{report.rows - report.loose:,} answers in {report.responses:,} responses, "
         f"{len(report.waves)} wave{'' if len(report.waves) == 1 else 's'}"
     )
     there = f"{report.present:,} already there"
+    if report.loose:
+        # Said, never silently dropped: a comment with no response cannot be stored.
+        s = "" if report.loose == 1 else "s"
+        found += f"; {report.loose:,} comment{s} with no response_id left out"
     if report.dry_run:
         new = report.responses - report.present
         return f"good to import: {new:,} new responses, {there} ({found}); nothing stored (dry run)"
