@@ -450,6 +450,18 @@ class AnswerTally(db.Model):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class RespondentTally(db.Model):
+    """How many responses of a unit and the units below it in a wave answered one question:
+    its own n under the anonymity rules (a multiple choice's option counts are not people)."""
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_version.id"), primary_key=True
+    )
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class CommentNote(db.Model):
     """A free-text answer released to insights (open waves: at a checkpoint), with its tone."""
 

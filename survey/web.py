@@ -158,10 +158,13 @@ def refuse_unreadable_text() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         _check_pairs(request.form.items(multi=True))
         _check_pairs(request.files.items(multi=True))
-        if request.is_json and any(
-            UNREADABLE.search(text) for text in _texts(request.get_json(silent=True))
-        ):
-            abort(400, UNREADABLE_TEXT.format(where="The data sent"))
+        if request.is_json:
+            try:
+                data = request.get_json(silent=True)
+            except RecursionError:  # the parser recurses, and `silent` covers only ValueError
+                abort(400, "The data sent is nested too deeply to read.")
+            if any(UNREADABLE.search(text) for text in _texts(data)):
+                abort(400, UNREADABLE_TEXT.format(where="The data sent"))
 
 
 def id_arg(name: str, default: int | None = None) -> int | None:

@@ -14,13 +14,13 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from survey import create_app
 from survey.aggregation import SETTLE
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import QuestionVersion, Response, Role, Unit, utcnow
+from survey.models import Answer, QuestionVersion, Response, Role, Unit, utcnow
 from survey.services import insights
 from survey.services.exporting import RESPONSE_COLUMNS
 from survey.services.users import set_user
@@ -528,3 +528,54 @@ def test_a_director_alone_in_their_remainder_still_faces_the_threshold(
         rest = total - sum(seen.get(name) or 0 for name in ("Big", "Small"))
         # What the director can subtract: the remainder, less their own answers.
         assert rest == 0 or rest - 1 >= THRESHOLD, seen
+
+
+# d. An index built on a question few answered --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "indices"),
+    [
+        ("knowledge", {"claimed", "gap"}),
+        ("mainly_about", {"demonstrated", "cost_cutting", "gap"}),
+        ("recognition", {"demonstrated", "gap"}),
+    ],
+)
+def test_an_index_does_not_show_a_question_that_one_person_answered(
+    app: Flask, admin: FlaskClient, question: str, indices: set[str]
+) -> None:
+    # An admin makes a question of an index optional; in a team of 12 one person answers it.
+    # The index counts all 12, so shown it would say what that one person answered.
+    org = launch_tree(app, {"Index Council > Gamma": 12})
+    links = team_tokens(app, org.wave_id)
+    for _ in range(12):
+        assert answer(app, f"/t/{links['Index Council > Gamma']}", good_answers(org)) == 303
+    with app.app_context(), write_transaction() as session:
+        answered = select(Answer.id).where(Answer.question_version_id == org.item(question).id)
+        ids = session.scalars(answered.order_by(Answer.response_id)).all()
+        kept = session.scalar(select(Answer.response_id).where(Answer.id == ids[0]))
+        session.execute(
+            delete(Answer).where(
+                Answer.question_version_id == org.item(question).id, Answer.response_id != kept
+            )
+        )
+    released(app, org.wave_id)
+    gamma = unit_id(app, "Gamma")
+    with app.app_context():
+        view = insights.view(insights.find_wave(org.wave_id), None, utcnow())
+        hidden = {m for m in insights.INDICES if view.figure(gamma, m).n is None}
+        assert view.figure(gamma, "awareness").n == 12  # the group itself shows
+    assert hidden == indices
+    assert (gamma in view.readings) == ("cost_cutting" not in indices)
+    rows = table(
+        admin.get(
+            f"/insights/export/aggregates.csv?wave={org.wave_id}&from={org.wave_id}"
+        ).get_data(as_text=True)
+    )
+    assert {m for m in insights.INDICES if _is_suppressed(rows, m)} == indices
+
+
+def _is_suppressed(rows: list[dict[str, str]], measure: str) -> bool:
+    """Return whether Gamma's row of a measure in the aggregates file is suppressed."""
+    row = next(r for r in rows if r["unit_path"].endswith("Gamma") and r["measure"] == measure)
+    return row["suppressed"] == "true" and row["favourable_pct"] == ""

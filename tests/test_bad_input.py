@@ -171,6 +171,14 @@ def test_nul_in_json_is_refused(client: FlaskClient) -> None:
     assert client.post("/login", json={"email": ["a\x00"]}).status_code == 400
 
 
+@pytest.mark.parametrize("body", ["[" * 50_000, '{"a":' * 30_000])
+def test_json_nested_past_the_parsers_depth_is_a_400(client: FlaskClient, body: str) -> None:
+    # Anyone can send it, before any CSRF check: the parser's recursion must not be a 500.
+    reply = client.post("/login", data=body, content_type="application/json")
+    assert reply.status_code == 400
+    assert "nested too deeply" in reply.get_data(as_text=True)
+
+
 NOT_AN_ANSWER = ["5 ", " 5", "+5", "05", "\u0665", "\uff15", "\u00b2", "\u2460", "5.0"]
 
 

@@ -77,6 +77,34 @@ def test_tallies_equal_the_raw_answers_on_the_demo(app: Flask, demo: None) -> No
         # Reading again changes nothing: catching up is idempotent.
         tallies.refresh(closed, now)
         assert tallies.answer_counts(closed) == raw_answer_counts(closed)
+        # Each question's n is people, also where one person picks several options (which
+        # is why it is not the sum of a question's option counts).
+        for wave in closed:
+            picks: Counter = Counter()
+            for (_w, unit, version), counts in raw_answer_counts([wave]).items():
+                picks[(version, unit)] += sum(counts.values())
+            people = raw_respondents(wave)
+            assert tallies.measure_counts(wave, people) == people
+            assert any(picks[(v, u)] > n for v, units in people.items() for u, n in units.items())
+
+
+def raw_respondents(wave_id: int) -> dict[int, dict[int, int]]:
+    """Return {version: {unit: responses that answered it, with units below}} from the raw
+    answers."""
+    tree = tallies.snapshot_tree(wave_id)
+    found: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rows = db.session.execute(
+        select(
+            Answer.question_version_id, Response.unit_id, func.count(Answer.response_id.distinct())
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.wave_id == wave_id)
+        .group_by(Answer.question_version_id, Response.unit_id)
+    )
+    for version, unit, n in rows:
+        for node in ancestors(unit, tree):
+            found[version][node] += n
+    return {version: dict(units) for version, units in found.items()}
 
 
 def respond(client, org: Org, times: int) -> None:

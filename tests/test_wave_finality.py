@@ -131,3 +131,37 @@ def test_two_ticks_at_once_make_one_wave(app: Flask, org: Org) -> None:
         thread.join()
     assert sorted(len(names) for names in made) == [0, 1]
     assert len(series_heads(app)) == 2
+
+
+@pytest.mark.parametrize("opened", [True, False], ids=["open", "scheduled"])
+def test_closing_a_series_wave_early_keeps_the_series_length(
+    app: Flask, admin: FlaskClient, org: Org, opened: bool
+) -> None:
+    # Left to tick, the next wave took the closed one's shortened length: a second, for a
+    # scheduled wave closed before it opened, and so on for every wave after it.
+    start = utcnow() + (-timedelta(days=1) if opened else timedelta(days=2))
+    with app.app_context(), write_transaction() as session:
+        wave = session.get_one(Wave, org.wave_id)
+        wave.cadence = "monthly"
+        wave.opens_at, wave.closes_at = start, start + timedelta(days=14)
+    close_now(app, admin, org.wave_id)
+    for _ in range(2):
+        app.test_cli_runner().invoke(args=["tick"])
+    heads = series_heads(app)
+    assert len(heads) == 2
+    following = heads[-1]
+    assert following.closes_at - following.opens_at == timedelta(days=14)
+    assert following.opens_at > utcnow()
+    assert following.launched_at is not None
+
+
+def test_a_series_ends_where_its_next_wave_would_close_past_the_date_window(
+    app: Flask, org: Org
+) -> None:
+    with app.app_context(), write_transaction() as session:
+        wave = session.get_one(Wave, org.wave_id)
+        wave.cadence = "monthly"
+        wave.opens_at = utcnow() - timedelta(days=1)
+        wave.closes_at = wave.opens_at.replace(year=2100, month=12, day=31)
+    assert "0 new waves." in app.test_cli_runner().invoke(args=["tick"]).output
+    assert len(series_heads(app)) == 1

@@ -29,6 +29,15 @@ from survey.services.problems import NotFound
 from survey.services.pulses import load_pulse
 
 DIMENSIONS = (*agg.ADKAR_STEPS, "appropriateness", "leadership", "valence", "communication")
+# The questions each understanding index is worked out from. An index counts every response,
+# so it shows only where each of its questions' own respondents could show: an optional one
+# answered by a few would otherwise show through it.
+INDEX_INPUTS = {
+    "claimed": tallies.CLAIM_CODES,
+    "demonstrated": (tallies.READING_CODE, tallies.RECOGNITION_CODE),
+    "cost_cutting": (tallies.READING_CODE,),
+}
+INDEX_INPUTS["gap"] = INDEX_INPUTS["claimed"] + INDEX_INPUTS["demonstrated"]
 INDICES = ("claimed", "demonstrated", "gap", "cost_cutting", "enps")
 INDEX_NAMES = {
     "claimed": "Say they understand the change",
@@ -217,8 +226,10 @@ def _released(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Re
     threshold = wave.anonymity_threshold
     totals = agg.roll_up(tallies.counted([wave.id]).get(wave.id, {}), tree)
     visible = agg.visible_units(totals, tree, threshold)
-    scales = [i for i in load_pulse(wave.id).items if i.kind in (Kind.SCALE5, Kind.SCALE11)]
-    answered = tallies.measure_counts(wave.id, [i.id for i in scales])
+    items = load_pulse(wave.id).items
+    scales = [i for i in items if i.kind in (Kind.SCALE5, Kind.SCALE11)]
+    choices = [i for i in items if i.kind in (Kind.SINGLE, Kind.MULTI)]
+    answered = tallies.measure_counts(wave.id, [i.id for i in (*scales, *choices)])
     parts: dict[str, list[dict[int, int]]] = defaultdict(list)
     for item in scales:
         counts = answered.get(item.id, {})
@@ -227,6 +238,9 @@ def _released(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Re
             parts[item.dimension or item.code].append(counts)
         else:
             parts["enps"].append(counts)
+    by_code = {item.code: answered.get(item.id, {}) for item in (*scales, *choices)}
+    for index, codes in INDEX_INPUTS.items():
+        parts[index] = [by_code[code] for code in codes if code in by_code]
     measures = {
         measure: frozenset(
             agg.visible_units(
@@ -239,8 +253,9 @@ def _released(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Re
     comments = agg.visible_units(
         totals, tree, wave.comment_threshold, visible, [(commenters, threshold)]
     )
-    # A raw export names only units that every measure could show (or has no answers for).
-    every = [(answered.get(item.id, {}), threshold) for item in scales]
+    # A raw export names only units that every measure could show (or has no answers for),
+    # and only where each choice question has no answers or enough.
+    every = [(answered.get(item.id, {}), threshold) for item in (*scales, *choices)]
     safe = {
         unit
         for unit in visible
@@ -394,10 +409,11 @@ def _understanding_figures(result: WaveView, unit: int, facts: Counter) -> None:
         low, high = agg.wilson(count, n)
         result.figures[(unit, measure)] = Figure(n, count / n, low, high, hits=count)
     result.figures[(unit, "gap")] = Figure(n, (shares["claimed"] - shares["demonstrated"]) / n)
-    readings: Counter = Counter()
-    for (_, _, reading), count in facts.items():
-        readings[reading or "unanswered"] += count
-    result.readings[unit] = readings
+    if result.shows(unit, "cost_cutting"):  # the readings are that index's question
+        readings: Counter = Counter()
+        for (_, _, reading), count in facts.items():
+            readings[reading or "unanswered"] += count
+        result.readings[unit] = readings
 
 
 def find_wave(wave_id: int) -> Wave:

@@ -39,6 +39,7 @@ from survey.models import (
     AnswerTally,
     CommentNote,
     Option,
+    RespondentTally,
     Response,
     TallyMark,
     UnderstandingTally,
@@ -161,14 +162,17 @@ class Increments:
     """What a catch-up adds: answer and fact counts per unit (with ancestors), and new notes."""
 
     choices: Counter = field(default_factory=Counter)  # (unit, version, choice) -> n
+    respondents: Counter = field(default_factory=Counter)  # (unit, version) -> n
     facts: Counter = field(default_factory=Counter)  # (unit, claims, demonstrates, reading) -> n
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: Reader) -> tuple:
-    """Return the choice counts, fact counts and comment notes of one unit's new responses."""
+    """Return the choice counts, respondents per question, fact counts and comment notes of one
+    unit's new responses."""
     per_response: dict[int, list[tuple[int, int | None, int | None]]] = defaultdict(list)
     choices: Counter = Counter()
+    answered: set[tuple[int, int]] = set()  # (response, version)
     notes = []
     extra_tone_words = current_app.config["COMMENT_TONE_WORDS"]
     for chunk in range(0, len(ids), 500):
@@ -183,6 +187,7 @@ def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: 
             ).where(Answer.response_id.in_(ids[chunk : chunk + 500]))
         ).all()
         for answer_id, response_id, version, value, option, text in rows:
+            answered.add((response_id, version))
             if text is not None:
                 notes.append(
                     {
@@ -199,7 +204,8 @@ def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: 
     facts = Counter(
         (f.claims, f.demonstrates, f.reading) for f in (reader.facts(per_response[i]) for i in ids)
     )
-    return choices, facts, notes
+    respondents = Counter(version for _, version in answered)
+    return choices, respondents, facts, notes
 
 
 def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) -> None:
@@ -224,9 +230,10 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
                     .limit(target - mark.counted)
                 )
             )
-            choices, facts, notes = _read(session, wave.id, unit_id, ids, reader)
+            choices, respondents, facts, notes = _read(session, wave.id, unit_id, ids, reader)
             for node in ancestors(unit_id, tree):
                 adding.choices.update({(node, *key): n for key, n in choices.items()})
+                adding.respondents.update({(node, v): n for v, n in respondents.items()})
                 adding.facts.update({(node, *key): n for key, n in facts.items()})
             adding.notes.extend(notes)
             mark.counted = target
@@ -237,6 +244,14 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
             [
                 base | {"unit_id": u, "question_version_id": v, "choice": c, "n": n}
                 for (u, v, c), n in adding.choices.items()
+            ],
+        )
+        _add(
+            session,
+            RespondentTally,
+            [
+                base | {"unit_id": u, "question_version_id": v, "n": n}
+                for (u, v), n in adding.respondents.items()
             ],
         )
         _add(
@@ -360,14 +375,14 @@ def measure_counts(wave_id: int, versions: Iterable[int]) -> dict[int, dict[int,
     """Return {question version: {unit: respondents, with units below}} of a tallied wave."""
     found: dict[int, dict[int, int]] = defaultdict(dict)
     for version, unit, n in db.session.execute(
-        select(AnswerTally.question_version_id, AnswerTally.unit_id, func.sum(AnswerTally.n))
-        .where(
-            AnswerTally.wave_id == wave_id,
-            AnswerTally.question_version_id.in_(list(versions)),
+        select(
+            RespondentTally.question_version_id, RespondentTally.unit_id, RespondentTally.n
+        ).where(
+            RespondentTally.wave_id == wave_id,
+            RespondentTally.question_version_id.in_(list(versions)),
         )
-        .group_by(AnswerTally.question_version_id, AnswerTally.unit_id)
     ):
-        found[version][unit] = int(n)
+        found[version][unit] = n
     return dict(found)
 
 

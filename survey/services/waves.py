@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Invitation, Recipient, Survey, TeamLink, Unit, User, Wave, WaveUnit
+from survey.numbers import LATEST_YEAR
 from survey.services import audit, forgetting, names, questions, tokens, units
 from survey.services.problems import Conflict, Invalid, NotFound
 
@@ -341,12 +342,21 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         wave = _locked_for_edit(session, wave_id, row_version)
         if status(wave, now) not in ("open", "scheduled"):
             raise Invalid("", "Only an open or scheduled wave can be closed")
+        planned = wave.closes_at - wave.opens_at
         # A wave that never opened closes as it opens, so it reads "closed", not "scheduled".
         wave.opens_at = min(wave.opens_at, now - timedelta(seconds=1))
         wave.closes_at = now
         # Staff addresses are kept only while a wave is open.
         forgetting.forget_addresses(session, Recipient.wave_id == wave.id)
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
+        if wave.cadence:
+            # The series goes on as planned: left to tick, the next wave would take this one's
+            # shortened length (a second, for one that never opened), and so would every later one.
+            try:
+                with session.begin_nested():
+                    _follow(session, wave, planned, now)
+            except IntegrityError:
+                pass  # a tick made it first, from the wave's planned times
 
 
 def first_opening_after(opens_at: datetime, cadence: str, now: datetime) -> datetime:
@@ -379,25 +389,28 @@ def tick(now: datetime) -> list[str]:
                 .order_by(Wave.id)
             ).all()
             for wave in due:
-                opens = first_opening_after(wave.opens_at, wave.cadence, now)
-                name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
-                following = create_wave(
-                    session,
-                    wave.survey,
-                    name,
-                    opens,
-                    opens + (wave.closes_at - wave.opens_at),
-                    wave.cadence,
-                    wave,
-                )
-                following.audience_unit_id = wave.audience_unit_id
-                following.invitations_only = wave.invitations_only
-                launch_wave(session, following, now)
-                audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
-                created.append(name)
+                name = _follow(session, wave, wave.closes_at - wave.opens_at, now)
+                if name is not None:
+                    created.append(name)
     except IntegrityError:
         return []  # another tick made these waves first
     return created
+
+
+def _follow(session: Session, wave: Wave, length: timedelta, now: datetime) -> str | None:
+    """Create and launch the wave that follows `wave` in its series, open for `length` from its
+    next opening after `now`; return its name, or None where that would close past the latest
+    year a wave may have (the series ends there)."""
+    opens = first_opening_after(wave.opens_at, wave.cadence, now)
+    if (opens + length).year > LATEST_YEAR:
+        return None
+    name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
+    following = create_wave(session, wave.survey, name, opens, opens + length, wave.cadence, wave)
+    following.audience_unit_id = wave.audience_unit_id
+    following.invitations_only = wave.invitations_only
+    launch_wave(session, following, now)
+    audit.record(session, None, "wave.recur", f"{name} follows {wave.name}")
+    return name
 
 
 @dataclass(frozen=True)
