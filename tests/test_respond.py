@@ -246,6 +246,22 @@ def test_a_send_repeated_after_it_used_the_link_is_thanked_as_a_repeat(
     assert other.submit(good_answers(org)).status_code in (409, 410)
 
 
+def test_a_card_sent_to_a_link_that_closed_meanwhile_goes_to_the_links_own_page(
+    app: Flask, client: FlaskClient, org: Org
+) -> None:
+    person = Respondent(client, team_url(org), headers={"HX-Request": "true"})
+    person.open()
+    set_wave_times(app, org.wave_id, timedelta(days=-3), timedelta(seconds=-1))
+    card = person.post("next", "0", good_answers(org))
+    # Never the whole "closed" page inside the card: the browser goes to the link's page.
+    assert card.status_code == 410
+    assert card.headers["HX-Redirect"] == team_url(org)
+    assert card.get_data(as_text=True) == ""
+    page = client.get(team_url(org))
+    assert page.status_code == 410
+    assert "This pulse has closed" in page.get_data(as_text=True)
+
+
 def test_used_invitation_gets_clear_page(client: FlaskClient, org: Org) -> None:
     person = Respondent(client, invitation_url(org))
     person.open()

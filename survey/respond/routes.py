@@ -16,14 +16,21 @@ KINDS = {"i": INVITATION, "t": TEAM}
 KIOSK_RESTART_SECONDS = 20
 
 
-def _problem(problem: LinkProblem) -> tuple[str, int]:
+def _problem(problem: LinkProblem) -> Response:
     """Return the page that explains why a link cannot take answers, with its status."""
+    if wants_fragment():
+        # A card asked: the whole page goes to the link's own page, which says why, rather than
+        # a page landing inside the card.
+        response = make_response("", problem.status)
+        response.headers["HX-Redirect"] = request.path
+        return response
     # A link that is not found belongs to no pulse: its page follows any choice made before.
     language.choose(problem.bilingual or problem.reason == "unknown")
-    return render_template("respond/link_problem.html", problem=problem), problem.status
+    page = render_template("respond/link_problem.html", problem=problem)
+    return make_response(page, problem.status)
 
 
-def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | tuple[str, int]:
+def _resolve(prefix: str, token: str) -> tuple[Link, Pulse] | Response:
     """Return the link and pulse for a URL, or the rendered page explaining why there are none."""
     try:
         link, pulse = pulses.resolve(KINDS[prefix], token, utcnow())
@@ -79,13 +86,13 @@ def _moved(
 def pulse(prefix: str, token: str) -> object:
     """Show the landing page, or move through the cards and store the finished pulse."""
     resolved = _resolve(prefix, token)
-    if isinstance(resolved[0], str):
+    if isinstance(resolved, Response):
         if request.method == "POST" and submissions.sent_before(request.form.get("nonce", "")):
             # The same pulse sent twice (a double click without JavaScript, a retry): the first
             # send used the link up, and the second is thanked as a repeat, not turned away.
             return _thank(prefix, token, again=True)
         return resolved
-    link, pulse = resolved  # type: ignore[misc]
+    link, pulse = resolved
     form = forms.form_class(pulse, language.current())()
     if request.method == "GET":
         # A card's address loaded afresh (?card=3) shows the welcome: the answers, if any, are

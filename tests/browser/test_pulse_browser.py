@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Answer
 from tests.browser.conftest import axe_violations
-from tests.helpers import Org, response_count
+from tests.helpers import Org, response_count, set_wave_times
 
 pytestmark = pytest.mark.browser
 
@@ -234,3 +235,18 @@ def test_usable_at_320_pixels_wide(browser: Browser, live_url: str, org: Org, sc
             answer_card(page, number)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
+
+
+def test_a_pulse_that_closes_midway_shows_its_closed_page_not_a_page_in_the_card(
+    app: Flask, page: Page, live_url: str, org: Org
+) -> None:
+    page.goto(f"{live_url}/t/{org.team_token}")
+    page.get_by_role("button", name="Start now").click()
+    expect(page.get_by_text("Question 1 of 13")).to_be_visible()
+    set_wave_times(app, org.wave_id, timedelta(days=-3), timedelta(seconds=-1))
+    page.get_by_label("Agree", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="This pulse has closed")).to_be_visible()
+    expect(page).to_have_url(f"{live_url}/t/{org.team_token}")
+    expect(page.locator("header")).to_have_count(1)  # one page, not a page inside the card
+    expect(page.get_by_text("Question 1 of 13")).to_have_count(0)
