@@ -47,6 +47,29 @@ def test_admin_signs_in_and_lands_on_overview(client: FlaskClient, accounts: Non
 
 
 @pytest.mark.parametrize(
+    ("made", "typed"),
+    [
+        ("user@xn--bcher-kva.example", "user@xn--bcher-kva.example"),
+        ("user@xn--bcher-kva.example", " User@Bücher.example "),
+        ("cafe\u0301@example.org", "cafe\u0301@example.org"),  # e + accent, as a Mac types it
+        ("caf\u00e9@example.org", "cafe\u0301@example.org"),
+    ],
+)
+def test_a_user_signs_in_with_the_address_as_it_was_typed_when_made(
+    app: Flask, client: FlaskClient, made: str, typed: str
+) -> None:
+    # Accounts store an address made normal (Unicode domain, composed accents); sign-in must
+    # make the typed one normal the same way, or some people could never sign in.
+    result = app.test_cli_runner().invoke(
+        args=["create-user", made, "--role", "admin", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    token = csrf_from(client, "/login")
+    reply = client.post("/login", data={"csrf_token": token, "email": typed, "password": PASSWORD})
+    assert reply.status_code == 303
+
+
+@pytest.mark.parametrize(
     ("email", "password"),
     [
         ("admin@test.org", "wrong password!"),

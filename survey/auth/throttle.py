@@ -29,6 +29,7 @@ from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests
 
 from survey.extensions import limiter
+from survey.services.users import signing_in_as
 
 log = logging.getLogger("survey.auth")
 
@@ -50,7 +51,7 @@ class Attempt:
     def here(cls, email: str) -> Attempt:
         """Return an attempt on the account `email` names (existing or not) from this request."""
         return cls(
-            keyed_hash("account", email.strip().lower()[:254]),
+            keyed_hash("account", signing_in_as(email)[:254]),
             keyed_hash("address", request.remote_addr or ""),
         )
 

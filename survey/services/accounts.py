@@ -12,7 +12,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import User, utcnow
 from survey.numbers import parse_id
-from survey.services import units
+from survey.services import units, users
 from survey.services.problems import Invalid
 
 # Checked when no account matches, so a wrong e-mail takes as long as a wrong password.
@@ -21,7 +21,7 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with this e-mail and password, or None."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = db.session.scalar(select(User).where(User.email == users.signing_in_as(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None

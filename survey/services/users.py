@@ -40,6 +40,15 @@ def normal_email(text: str) -> str:
     return found.normalized.lower()
 
 
+def signing_in_as(text: str) -> str:
+    """Return the account a sign-in names: the address made normal as accounts store it (an
+    internationalised domain, composed accents), or as typed, lower-cased, if it is no address."""
+    try:
+        return normal_email(text)
+    except Invalid:
+        return text.strip().lower()
+
+
 def set_user(
     session: Session, email: str, password: str, role: Role, unit: Unit | None = None
 ) -> User:
