@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -225,6 +227,28 @@ def test_preview_and_composer_refuse_non_ascii_digits(app: Flask, admin: FlaskCl
         )
         assert reply.status_code == 400
         assert "whole number" in reply.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("move", [("start", "review"), ("start", "0"), ("next", "0")])
+def test_a_survey_with_no_questions_previews_no_card(
+    app: Flask, admin: FlaskClient, move: tuple[str, str]
+) -> None:
+    with app.app_context(), write_transaction() as session:
+        empty = Survey(name="Nothing yet", items=[])
+        session.add(empty)
+        session.flush()
+        survey = empty.id
+    page = admin.get(f"/admin/surveys/{survey}/preview").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page)
+    assert nonce is not None
+    nav, step = move
+    reply = post(
+        admin,
+        f"/admin/surveys/{survey}/preview",
+        {"nav": nav, "step": step, "nonce": nonce.group(1)},
+    )
+    assert reply.status_code == 400
+    assert "no questions yet" in reply.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

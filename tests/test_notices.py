@@ -60,6 +60,15 @@ def test_notice_saved_meanwhile_is_a_conflict(admin: FlaskClient, org: Org) -> N
     assert "Someone saved a new version" in late.get_data(as_text=True)
 
 
+def test_an_edit_based_on_a_version_that_never_was_is_a_conflict_not_a_500(
+    admin: FlaskClient, org: Org
+) -> None:
+    # No version saved yet, and the form says it edits version 1.
+    reply = post(admin, "/admin/notices/accessibility", {"text": TEXT, "based_on": "1"})
+    assert reply.status_code == 409
+    assert 'name="based_on" type="hidden" value="0"' in reply.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("text", ["", "short"])
 def test_empty_or_short_notice_is_refused(admin: FlaskClient, org: Org, text: str) -> None:
     assert post(admin, "/admin/notices/privacy", {"text": text, "based_on": "0"}).status_code == 422

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +17,12 @@ from survey.services.problems import Conflict, Invalid, NotFound
 from survey.web import page_or_fragment
 
 
+def _latest(versions: Sequence[Any]) -> str:
+    """Return the number of the newest of these versions (newest first), "0" if there are none:
+    the version a form's edit is based on."""
+    return str(versions[0].version if versions else 0)
+
+
 @bp.route("/definition", endpoint="definition", methods=["GET", "POST"])
 def definition_page() -> object:
     """Write a new version of the definition, with a preview before saving."""
@@ -24,7 +33,7 @@ def definition_page() -> object:
         else {
             "text": versions[0].text if versions else "",
             "text_cy": (versions[0].text_cy or "") if versions else "",
-            "based_on": str(versions[0].version if versions else 0),
+            "based_on": _latest(versions),
         }
     )
     problem, status = None, 200
@@ -45,7 +54,7 @@ def definition_page() -> object:
         except Conflict as conflict:
             problem, status = str(conflict), 409
             versions = definitions.history()
-            form.based_on.data = str(versions[0].version)
+            form.based_on.data = _latest(versions)
         else:
             flash(f"Saved as version {number}. Waves launched from now on show it.")
             return redirect(url_for("admin.definition"), 303)
@@ -65,7 +74,7 @@ def notice(kind: str) -> object:
         if request.method == "POST"
         else {
             "text": notices.current_text(kind),
-            "based_on": str(versions[0].version if versions else 0),
+            "based_on": _latest(versions),
         }
     )
     problem, status = None, 200
@@ -75,7 +84,7 @@ def notice(kind: str) -> object:
         except Conflict as conflict:
             problem, status = str(conflict), 409
             versions = notices.history(kind)
-            form.based_on.data = str(versions[0].version)
+            form.based_on.data = _latest(versions)
         else:
             flash(f"Saved as version {number}. Staff see it now.")
             return redirect(url_for("admin.notice", kind=kind), 303)

@@ -72,6 +72,8 @@ def check_fields(pulse: Pulse, form: MultiDict[str, str]) -> None:
 
 def parse_move(pulse: Pulse, form: MultiDict[str, str]) -> Move:
     """Read the pressed button and current step, refusing anything the pages never send."""
+    if not pulse.items:  # a survey being composed, previewed before its first question
+        raise BadRequest(gettext("This pulse has no questions yet."))
     match = NAV.fullmatch(form.get("nav", ""))
     if match is None:
         raise BadRequest(gettext("That button is not part of this pulse."))
