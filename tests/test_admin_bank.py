@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Answer, Question, QuestionVersion, Survey, SurveyItem
+from survey.services import questions
 from tests.helpers import Org, Respondent, good_answers, post, response_count
 
 NEW_QUESTION = {
@@ -249,3 +250,31 @@ def test_preview_runs_the_card_flow_and_stores_nothing(
     done = preview.post("submit", "review", good_answers(org))
     assert "Nothing was stored" in done.get_data(as_text=True)
     assert response_count(app) == 0
+
+
+def test_an_edit_keeps_the_codes_of_the_choices_it_leaves_alone(
+    app: Flask, admin: FlaskClient, org: Org
+) -> None:
+    # The readings and "show they understand" find the built-in choices by code: an edit that
+    # only unticked "required" once renamed cost_cutting to cutting_costs, and every unit read 0%.
+    qid = question_id(app, "mainly_about")
+    with app.app_context():
+        before = questions.latest(qid)
+        codes = [option.code for option in before.options]
+        lines = questions.options_text(before).splitlines()
+        form = {
+            "code": before.question.code,
+            "text": before.text,
+            "hint": before.hint,
+            "kind": "single",
+            "dimension": "",
+            # Unchanged choices, in another order, and one new one.
+            "options": "\n".join([*reversed(lines), "Something else entirely"]),
+        }
+    assert post(admin, f"/admin/questions/{qid}", form).status_code == 303
+    with app.app_context():
+        after = questions.latest(qid)
+        assert after.required is False
+        assert after.id != before.id  # the launched wave keeps its wording
+        found = [option.code for option in after.options]
+    assert found == [*reversed(codes), "something_else_entirely"]

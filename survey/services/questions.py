@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
@@ -170,8 +171,13 @@ def options_text(version: QuestionVersion) -> str:
     )
 
 
-def parse_options(kind: Kind, text: str) -> list[Option]:
-    """Turn the editor's lines into options, or raise Invalid saying what is wrong."""
+def parse_options(kind: Kind, text: str, keep: Mapping[str, str] | None = None) -> list[Option]:
+    """Turn the editor's lines into options, or raise Invalid saying what is wrong.
+
+    A choice whose label (whatever its case) is in `keep` gets the code kept there: an edit
+    keeps the codes of the choices it leaves as they were, so answers and the figures built on
+    the built-in questions' codes (the readings, the recognition check) mean the same after it.
+    """
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if kind not in CHOICE_KINDS:
         if lines:
@@ -179,16 +185,28 @@ def parse_options(kind: Kind, text: str) -> list[Option]:
         return []
     if len(lines) < 2:
         raise Invalid("options", "Enter at least 2 choices, one per line")
-    options, codes = [], set()
+    keep = keep or {}
+    parsed, labels = [], set()
     for position, line in enumerate(lines):
         is_aim, exclusive = None, False
         for marker, (aim, only) in MARKERS.items():
             if line.lower().endswith(marker):
                 line, is_aim, exclusive = line[: -len(marker)].strip(), aim, only
-        code = re.sub(r"[^a-z0-9]+", "_", line.lower()).strip("_")[:60] or f"choice_{position}"
-        if len(line) > 200 or code in codes:
+        if len(line) > 200 or line.lower() in labels:
             raise Invalid("options", f"Choice {position + 1} is too long or repeats another")
-        codes.add(code)
+        labels.add(line.lower())
+        parsed.append((position, line, is_aim, exclusive))
+    taken = {keep[label] for label in labels if label in keep}
+    options = []
+    for position, line, is_aim, exclusive in parsed:
+        code = keep.get(line.lower())
+        if code is None:
+            base = re.sub(r"[^a-z0-9]+", "_", line.lower()).strip("_")[:56] or f"choice_{position}"
+            code, n = base, 1
+            while code in taken:  # two labels that differ only in punctuation
+                n += 1
+                code = f"{base}_{n}"
+            taken.add(code)
         options.append(
             Option(position=position, code=code, label=line, is_aim=is_aim, exclusive=exclusive)
         )
@@ -252,12 +270,14 @@ def welsh_gaps(survey: Survey) -> list[str]:
     return gaps
 
 
-def _apply(version: QuestionVersion, draft: QuestionDraft) -> None:
-    """Write a draft onto a version."""
+def _apply(
+    version: QuestionVersion, draft: QuestionDraft, keep: Mapping[str, str] | None = None
+) -> None:
+    """Write a draft onto a version; choices labelled as in `keep` keep its codes."""
     version.text, version.hint, version.kind = draft.text.strip(), draft.hint.strip(), draft.kind
     version.dimension, version.required = draft.dimension or "", draft.required
     version.text_cy, version.hint_cy = draft.text_cy.strip() or None, draft.hint_cy.strip() or None
-    options = parse_options(draft.kind, draft.options)
+    options = parse_options(draft.kind, draft.options, keep)
     for option, label_cy in zip(
         options, parse_welsh_options(options, draft.options_cy), strict=True
     ):
@@ -299,6 +319,7 @@ def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
     """Change a question; return True when a new version was made to keep old answers intact."""
     with write_transaction() as session:
         current = latest(question_id)
+        codes = {option.label.lower(): option.code for option in current.options}
         frozen = session.scalar(select(_frozen(current.id)))
         # Refuse bad choices before touching anything.
         parse_welsh_options(parse_options(draft.kind, draft.options), draft.options_cy)
@@ -317,7 +338,7 @@ def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
             for option in list(version.options):
                 session.delete(option)
             session.flush()
-        _apply(version, draft)
+        _apply(version, draft, codes)
         session.flush()
         if frozen:
             # Surveys no launched wave uses follow the new wording; launched ones keep theirs.
