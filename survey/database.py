@@ -29,6 +29,9 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten, not left in free pages: a released wave's rows are
+        # written again in random order (tallies._reorder), and the old ones must not linger.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

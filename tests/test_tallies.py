@@ -6,13 +6,13 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from survey.aggregation import SETTLE, ancestors
 from survey.extensions import db
 from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
 from survey.services import tallies
-from tests.helpers import Org, Respondent, good_answers, set_wave_times
+from tests.helpers import Org, Respondent, answers_with, good_answers, set_wave_times
 
 
 def raw_answer_counts(wave_ids: list[int]) -> dict:
@@ -170,3 +170,52 @@ def test_closed_wave_tallies_become_final_until_its_close_moves(
         assert tallies.answer_counts([org.wave_id])[awareness] == {4: 11}
         # Marking tallies final is not an edit: only the move above changed the row version.
         assert db.session.get(Wave, org.wave_id).row_version == version + 1
+
+
+# The transactions that last wrote a wave's responses and its answers (PostgreSQL's xmin).
+WRITERS = (
+    "select distinct r.xmin::text from response r where r.wave_id = :wave",
+    "select distinct a.xmin::text from answer a join response r on r.id = a.response_id"
+    " where r.wave_id = :wave",
+)
+
+
+def stored_rows(wave_id: int) -> list[tuple]:
+    """Return a wave's responses in the order of their ids: nonce, shuffle, and every answer."""
+    found: dict[int, tuple] = {}
+    for response, nonce, shuffle in db.session.execute(
+        select(Response.id, Response.nonce, Response.shuffle)
+        .where(Response.wave_id == wave_id)
+        .order_by(Response.id)
+    ):
+        answers = db.session.execute(
+            select(Answer.question_version_id, Answer.value, Answer.option_id, Answer.text)
+            .where(Answer.response_id == response)
+            .order_by(Answer.question_version_id, Answer.option_id)
+        ).all()
+        found[response] = (nonce, shuffle, tuple(map(tuple, answers)))
+    return list(found.values())
+
+
+def test_a_released_waves_rows_say_nothing_of_when_each_came(app: Flask, client, org: Org) -> None:
+    # Ids rise as pulses are sent (and on PostgreSQL so do the ids of the transactions that
+    # wrote them): beside a web server's log of each send's time they would date each response.
+    for number in range(12):
+        person = Respondent(client.application.test_client(), f"/t/{org.team_token}")
+        person.open()
+        assert person.submit(answers_with(org, comment=f"sent {number}")).status_code == 303
+    with app.app_context():
+        sent = stored_rows(org.wave_id)
+    set_wave_times(app, org.wave_id, -timedelta(days=2), -2 * SETTLE)
+    with app.app_context():
+        tallies.refresh([org.wave_id], utcnow())
+        now = stored_rows(org.wave_id)
+        assert sorted(now) == sorted(sent)  # every response and answer kept, nonces too
+        assert [shuffle for _n, shuffle, _a in now] == sorted(s for _n, s, _a in sent)
+        said = [next(a[3] for a in answers if a[3]) for _n, _s, answers in now]
+        assert said != [f"sent {number}" for number in range(12)]
+        if db.engine.dialect.name == "postgresql":
+            for query in WRITERS:
+                writers = db.session.scalars(text(query), {"wave": org.wave_id}).all()
+                assert len(writers) == 1, query  # all rows written by one transaction
+        assert tallies.answer_counts([org.wave_id]) == raw_answer_counts([org.wave_id])

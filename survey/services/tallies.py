@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import String, Table, bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -217,6 +217,10 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
     with write_transaction() as session:
         adding = Increments()
         marks = _lock_marks(session, wave.id, sorted(behind))
+        if not session.scalar(
+            select(exists().where(TallyMark.wave_id == wave.id, TallyMark.counted > 0))
+        ):
+            _reorder(session, wave.id)  # the first catch-up: the wave is released and final
         for unit_id, target in sorted(behind.items()):
             mark = marks[unit_id]
             if mark.counted >= target:
@@ -264,6 +268,70 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
         )
         if adding.notes:
             session.execute(insert(CommentNote.__table__), adding.notes)
+
+
+def _reorder(session: Session, wave_id: int) -> None:
+    """Write a wave's responses and answers again as new rows, in their stored random order.
+
+    Rows keep the order they were written in: ids that rise, and on PostgreSQL the id of the
+    transaction that wrote each row and its place in the table's pages. Read beside any record of
+    when pulses were sent (a web server's access log has one line per send), that order would
+    date each response. Written again once, in one transaction, before a released wave is first
+    tallied, the wave's rows are in `response.shuffle` order, all by one transaction, and say
+    nothing of when each came. Nonces, days, units and answers are kept as they were.
+    """
+    response, answer = Response.__table__, Answer.__table__
+    last = session.scalar(select(func.max(response.c.id))) or 0
+    old = response.alias("old")
+    # Placeholder nonces while the old rows still hold the real ones (unique): "~" and the old id.
+    marker = literal("~") + func.cast(old.c.id, String)
+    session.execute(
+        insert(response).from_select(
+            ["wave_id", "unit_id", "definition_id", "nonce", "submitted_on", "shuffle"],
+            select(
+                old.c.wave_id,
+                old.c.unit_id,
+                old.c.definition_id,
+                marker,
+                old.c.submitted_on,
+                old.c.shuffle,
+            )
+            .where(old.c.wave_id == wave_id, old.c.id <= last)
+            .order_by(old.c.shuffle, old.c.id),
+        )
+    )
+    new = response.alias("new")
+    pairs = (
+        select(new.c.id.label("new_id"), old.c.id.label("old_id"), old.c.nonce)
+        .join(old, new.c.nonce == marker)
+        .where(new.c.wave_id == wave_id, new.c.id > last, old.c.wave_id == wave_id)
+    )
+    moved = pairs.subquery()
+    session.execute(
+        insert(answer).from_select(
+            ["response_id", "question_version_id", "value", "option_id", "text"],
+            select(
+                moved.c.new_id,
+                answer.c.question_version_id,
+                answer.c.value,
+                answer.c.option_id,
+                answer.c.text,
+            )
+            .join(moved, moved.c.old_id == answer.c.response_id)
+            .order_by(moved.c.new_id, answer.c.id),
+        )
+    )
+    nonces = [{"key": new_id, "real": nonce} for new_id, _old, nonce in session.execute(pairs)]
+    olds = select(response.c.id).where(response.c.wave_id == wave_id, response.c.id <= last)
+    session.execute(answer.delete().where(answer.c.response_id.in_(olds)))
+    session.execute(response.delete().where(response.c.wave_id == wave_id, response.c.id <= last))
+    if nonces:
+        session.execute(
+            update(response)
+            .where(response.c.id == bindparam("key"))
+            .values(nonce=bindparam("real")),
+            sorted(nonces, key=lambda row: row["key"]),
+        )
 
 
 def snapshot_tree(wave_id: int) -> dict[int, int | None]:
