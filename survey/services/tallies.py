@@ -212,7 +212,8 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
     """Add each unit's next responses, up to its target, to its tallies and its ancestors'.
 
     One transaction per wave: marks are locked in unit order and counts added in key order, so
-    concurrent catch-ups neither count a response twice nor deadlock.
+    concurrent catch-ups neither count a response twice nor deadlock. The first catch-up of a
+    wave, under those locks, first writes its rows again in random order (`_reorder`).
     """
     with write_transaction() as session:
         adding = Increments()
@@ -220,7 +221,7 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
         if not session.scalar(
             select(exists().where(TallyMark.wave_id == wave.id, TallyMark.counted > 0))
         ):
-            _reorder(session, wave.id)  # the first catch-up: the wave is released and final
+            _reorder(session, wave.id)
         for unit_id, target in sorted(behind.items()):
             mark = marks[unit_id]
             if mark.counted >= target:
