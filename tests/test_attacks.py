@@ -579,3 +579,64 @@ def _is_suppressed(rows: list[dict[str, str]], measure: str) -> bool:
     """Return whether Gamma's row of a measure in the aggregates file is suppressed."""
     row = next(r for r in rows if r["unit_path"].endswith("Gamma") and r["measure"] == measure)
     return row["suppressed"] == "true" and row["favourable_pct"] == ""
+
+
+@pytest.mark.parametrize("hidden", ["1", "5"])
+def test_the_barrier_point_says_nothing_of_a_hidden_step(
+    app: Flask, admin: FlaskClient, hidden: str
+) -> None:
+    # Knowledge (mean 2) is under the line; awareness comes first and one person answered it.
+    # A barrier at knowledge would say their hidden answer was above the line; none, below.
+    org = launch_tree(app, {"Barrier Council > Gamma": 12})
+    links = team_tokens(app, org.wave_id)
+    steps = answers_with(org, awareness="4", desire="4", knowledge="2")
+    for _ in range(12):
+        assert answer(app, f"/t/{links['Barrier Council > Gamma']}", steps) == 303
+    awareness = org.item("awareness").id
+    with app.app_context(), write_transaction() as session:
+        first = session.scalars(
+            select(Answer.id).where(Answer.question_version_id == awareness).order_by(Answer.id)
+        ).first()
+        session.execute(
+            delete(Answer).where(Answer.question_version_id == awareness, Answer.id != first)
+        )
+        session.execute(update(Answer).where(Answer.id == first).values(value=int(hidden)))
+    released(app, org.wave_id)
+    gamma = unit_id(app, "Gamma")
+    with app.app_context():
+        view = insights.view(insights.find_wave(org.wave_id), None, utcnow())
+        assert view.figure(gamma, "awareness").n is None
+        assert view.figure(gamma, "knowledge").mean == 2
+        assert view.barriers[gamma] is None
+    page = admin.get(f"/insights/?wave={org.wave_id}&unit={gamma}").get_data(as_text=True)
+    assert ">Barrier point<" not in page
+
+
+def test_comments_need_enough_people_not_enough_comments(app: Flask, admin: FlaskClient) -> None:
+    # Three people each answer two free-text questions: six comments, but three people, under
+    # the threshold of commenters. Their words show nowhere.
+    org = launch_tree(app, {"Words Council > Team": 12})
+    links = team_tokens(app, org.wave_id)
+    link = f"/t/{links['Words Council > Team']}"
+    for number in range(12):
+        said = f"comment number {number}" if number < 3 else None
+        assert answer(app, link, answers_with(org, comment=said)) == 303
+    comment = org.item("comment").id
+    with app.app_context(), write_transaction() as session:
+        # A second free-text answer of each commenter, as a survey with two such questions has.
+        rows = session.execute(
+            select(Answer.response_id, Answer.text).where(Answer.question_version_id == comment)
+        ).all()
+        second = org.item("awareness").id
+        session.execute(
+            Answer.__table__.insert(),
+            [
+                {"response_id": r, "question_version_id": second, "text": f"{text}, again"}
+                for r, text in rows
+            ],
+        )
+    released(app, org.wave_id)
+    team = unit_id(app, "Team")
+    assert not screen_comments(admin, org.wave_id, team)
+    texts = [row for row in responses_export(admin, org.wave_id) if row["text"]]
+    assert texts == []

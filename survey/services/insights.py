@@ -249,7 +249,7 @@ def _released(wave: Wave, rows: list[SnapshotRow], direct: dict[int, int]) -> Re
         )
         for measure, each in parts.items()
     }
-    commenters = agg.roll_up(tallies.comment_counts(wave.id), tree)
+    commenters = agg.roll_up(tallies.commenter_counts(wave.id), tree)
     comments = agg.visible_units(
         totals, tree, wave.comment_threshold, visible, [(commenters, threshold)]
     )
@@ -373,7 +373,10 @@ def _fill(
         for dimension, counts in dims[unit].items():
             result.figures[(unit, dimension)] = _scale_figure(counts, 5)
             means[dimension] = result.figures[(unit, dimension)].mean
-        result.barriers[unit] = agg.adkar_profile(means).barrier
+        # The barrier is the first step at or under the line, so it speaks of the steps before
+        # it: with any step hidden, it is not given.
+        shown = all(result.shows(unit, step) for step in agg.ADKAR_STEPS)
+        result.barriers[unit] = agg.adkar_profile(means).barrier if shown else None
         _understanding_figures(result, unit, understanding.get((wave_id, unit), Counter()))
 
 

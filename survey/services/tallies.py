@@ -455,11 +455,13 @@ def measure_counts(wave_id: int, versions: Iterable[int]) -> dict[int, dict[int,
     return dict(found)
 
 
-def comment_counts(wave_id: int) -> dict[int, int]:
-    """Return {unit: comments released to insights} of a tallied wave, each unit's own only."""
+def commenter_counts(wave_id: int) -> dict[int, int]:
+    """Return {unit: people who commented} of a tallied wave, each unit's own only: people,
+    not comments, as one person may answer several free-text questions."""
     return dict(
         db.session.execute(
-            select(CommentNote.unit_id, func.count())
+            select(CommentNote.unit_id, func.count(Answer.response_id.distinct()))
+            .join(Answer, Answer.id == CommentNote.answer_id)
             .where(CommentNote.wave_id == wave_id)
             .group_by(CommentNote.unit_id)
         ).all()
