@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.extensions import db
 
+BUSY_TIMEOUT_MS = 10_000
 _immediate: ContextVar[bool] = ContextVar("sqlite_write_lock_at_begin", default=False)
 
 
@@ -27,7 +28,10 @@ def tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Each time the write-ahead log starts over it is cut back to nothing, so pages written
+        # before (rows deleted since) do not linger at its end.
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten, not left in free pages: a released wave's rows are
         # written again in random order (tallies._reorder), and the old ones must not linger.
@@ -153,3 +157,22 @@ def references_known(session: Session, parents: Mapping[Table, Iterable[int]]) -
     yield
     if skipping:
         session.execute(text("SET LOCAL session_replication_role = origin"))
+
+
+def forget_old_pages() -> None:
+    """On SQLite, copy the write-ahead log into the database and empty it: it holds pages as
+    they were before recent writes (rows since deleted, in the order they came), and a copy of
+    the files would hold them too. Does nothing where a reader still needs the log, or on
+    PostgreSQL (whose old row versions go when vacuum reuses their space)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    connection = db.engine.raw_connection()
+    driver = connection.driver_connection
+    try:
+        # Never wait on a reader for this: where one holds the log, the next reset empties it
+        # (journal_size_limit, in tune_sqlite).
+        driver.execute("PRAGMA busy_timeout=0")
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        connection.close()

@@ -12,7 +12,17 @@ from survey.aggregation import SETTLE, ancestors
 from survey.extensions import db
 from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
 from survey.services import tallies
-from tests.helpers import Org, Respondent, answers_with, good_answers, set_wave_times
+from tests.helpers import (
+    Org,
+    Respondent,
+    answer,
+    answers_with,
+    good_answers,
+    launch_tree,
+    set_wave_times,
+    sqlite_file,
+    team_tokens,
+)
 
 
 def raw_answer_counts(wave_ids: list[int]) -> dict:
@@ -219,3 +229,23 @@ def test_a_released_waves_rows_say_nothing_of_when_each_came(app: Flask, client,
                 writers = db.session.scalars(text(query), {"wave": org.wave_id}).all()
                 assert len(writers) == 1, query  # all rows written by one transaction
         assert tallies.answer_counts([org.wave_id]) == raw_answer_counts([org.wave_id])
+        # SQLite's write-ahead log held the pages as each send left them: it is emptied.
+        path = sqlite_file()
+        if path is not None:
+            log = path.with_name(path.name + "-wal")
+            assert b"sent " not in (log.read_bytes() if log.exists() else b"")
+
+
+def test_a_wave_whose_every_unit_is_withheld_is_reordered_too(app: Flask) -> None:
+    # More answers than the team's two people: withheld, so never counted, and the one unit
+    # whose rows most need to lose their order.
+    org = launch_tree(app, {"Padded Council > Pair": 2})
+    link = f"/t/{team_tokens(app, org.wave_id)['Padded Council > Pair']}"
+    for number in range(6):
+        assert answer(app, link, answers_with(org, comment=f"sent {number}")) == 303
+    set_wave_times(app, org.wave_id, -timedelta(days=2), -2 * SETTLE)
+    with app.app_context():
+        tallies.refresh([org.wave_id], utcnow())
+        now = stored_rows(org.wave_id)
+        assert [shuffle for _n, shuffle, _a in now] == sorted(s for _n, s, _a in now)
+        assert tallies.answer_counts([org.wave_id]) == {}

@@ -178,9 +178,11 @@ def id_key() -> bytes:
     return hmac.digest(secret, ID_PURPOSE, "sha256")[:32]
 
 
-def public_id(key: bytes, response_id: int) -> str:
-    """Return a response's exported id: stable for a database, carrying no order."""
-    return hashlib.blake2b(response_id.to_bytes(8, "big"), key=key, digest_size=8).hexdigest()
+def public_id(key: bytes, nonce: str) -> str:
+    """Return a response's exported id: a keyed hash of its nonce, which is random and kept when
+    a released wave's rows are written again (`tallies._reorder`), so the id carries no order
+    and is the same in every export of one database."""
+    return hashlib.blake2b(nonce.encode(), key=key, digest_size=8).hexdigest()
 
 
 def released_only(waves: list[Wave], now: datetime) -> list[Wave]:
@@ -250,6 +252,7 @@ def comment_units(view: insights.WaveView, unit: int | None) -> dict[int, int]:
 # What the export reads of each answer (the benchmark reads the same, unsorted, as its baseline).
 READ_COLUMNS = (
     Answer.response_id,
+    Response.nonce,
     Response.unit_id,
     Answer.question_version_id,
     Answer.value,
@@ -299,10 +302,10 @@ def response_chunks(scope: Scope, now: datetime) -> Iterator[str]:
         last, start = None, None
         for rows in driver_rows(query, STREAM_ROWS):
             out: list[str] = []
-            for response_id, unit_id, version, value, option, text in rows:
+            for response_id, nonce, unit_id, version, value, option, text in rows:
                 if response_id != last:
                     prefix = prefixes.get(unit_id)  # None: outside the launch snapshot, unshown
-                    start = None if prefix is None else prefix + public_id(key, response_id)
+                    start = None if prefix is None else prefix + public_id(key, nonce)
                     last = response_id
                 if start is None or text is not None:
                     continue  # comments follow, apart from every response

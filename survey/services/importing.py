@@ -498,11 +498,9 @@ def stored_response_keys(wave_id: int) -> set[str]:
     each, and the key of each that an earlier import stored."""
     key = exporting.id_key()
     found = set()
-    for rows in driver_rows(
-        select(Response.id, Response.nonce).where(Response.wave_id == wave_id), 10_000
-    ):
-        for response_id, stored_nonce in rows:
-            found.add(exporting.public_id(key, response_id))
+    for rows in driver_rows(select(Response.nonce).where(Response.wave_id == wave_id), 10_000):
+        for (stored_nonce,) in rows:
+            found.add(exporting.public_id(key, stored_nonce))
             if stored_nonce.startswith(NONCE_PREFIX):
                 found.add(stored_nonce)
     return found

@@ -32,7 +32,7 @@ from survey.aggregation import (
     results_released,
     withheld,
 )
-from survey.database import write_transaction
+from survey.database import forget_old_pages, write_transaction
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -145,6 +145,8 @@ def _add(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
 
 def _lock_marks(session: Session, wave_id: int, unit_ids: list[int]) -> dict[int, TallyMark]:
     """Return the units' tally marks, created if new, locked in unit order until commit."""
+    if not unit_ids:
+        return {}
     rows = [{"wave_id": wave_id, "unit_id": unit_id, "counted": 0} for unit_id in unit_ids]
     session.execute(_insert(session, TallyMark.__table__).on_conflict_do_nothing(), rows)
     marks = session.scalars(
@@ -208,19 +210,23 @@ def _read(session: Session, wave_id: int, unit_id: int, ids: list[int], reader: 
     return choices, respondents, facts, notes
 
 
-def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) -> None:
-    """Add each unit's next responses, up to its target, to its tallies and its ancestors'.
+def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) -> bool:
+    """Add each unit's next responses, up to its target, to its tallies and its ancestors';
+    return whether the wave's rows were written again first.
 
-    One transaction per wave: marks are locked in unit order and counts added in key order, so
-    concurrent catch-ups neither count a response twice nor deadlock. The first catch-up of a
-    wave, under those locks, first writes its rows again in random order (`_reorder`).
+    One transaction per wave: the wave's row and then its marks are locked, marks in unit order,
+    and counts added in key order, so concurrent catch-ups neither count a response twice nor
+    deadlock. The first catch-up of a wave first writes its rows again in random order
+    (`_reorder`).
     """
     with write_transaction() as session:
+        session.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())
         adding = Increments()
         marks = _lock_marks(session, wave.id, sorted(behind))
-        if not session.scalar(
+        first = not session.scalar(
             select(exists().where(TallyMark.wave_id == wave.id, TallyMark.counted > 0))
-        ):
+        )
+        if first:
             _reorder(session, wave.id)
         for unit_id, target in sorted(behind.items()):
             mark = marks[unit_id]
@@ -269,6 +275,7 @@ def _catch_up(wave: Wave, behind: dict[int, int], reader: Reader, tree: Tree) ->
         )
         if adding.notes:
             session.execute(insert(CommentNote.__table__), adding.notes)
+    return first
 
 
 def _reorder(session: Session, wave_id: int) -> None:
@@ -377,9 +384,12 @@ def refresh(wave_ids: Iterable[int], now: datetime) -> None:
             for unit_id, n in direct.items()
             if unit_id not in padded and n > done.get(unit_id, 0)
         }
-        if behind:
+        # A wave whose responses are all withheld has nothing to count, and its rows still
+        # have their order to lose.
+        reordered = False
+        if behind or (direct and not done):
             reader, tree = Reader(load_pulse(wave.id)), snapshot_tree(wave.id)
-            _catch_up(wave, behind, reader, tree)
+            reordered = _catch_up(wave, behind, reader, tree)
         with write_transaction() as session:
             # Core, not the ORM: marking the tallies final is not an edit of the wave.
             session.execute(
@@ -387,6 +397,8 @@ def refresh(wave_ids: Iterable[int], now: datetime) -> None:
                 .where(Wave.id == wave.id, Wave.closes_at == wave.closes_at)
                 .values(tallies_final_for=wave.closes_at)
             )
+        if reordered:
+            forget_old_pages()
 
 
 def answer_counts(
