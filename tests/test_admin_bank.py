@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -258,23 +259,24 @@ def test_an_edit_keeps_the_codes_of_the_choices_it_leaves_alone(
     # The readings and "show they understand" find the built-in choices by code: an edit that
     # only unticked "required" once renamed cost_cutting to cutting_costs, and every unit read 0%.
     qid = question_id(app, "mainly_about")
-    with app.app_context():
-        before = questions.latest(qid)
-        codes = [option.code for option in before.options]
-        lines = questions.options_text(before).splitlines()
-        form = {
-            "code": before.question.code,
-            "text": before.text,
-            "hint": before.hint,
-            "kind": "single",
-            "dimension": "",
-            # Unchanged choices, in another order, and one new one.
-            "options": "\n".join([*reversed(lines), "Something else entirely"]),
-        }
-    assert post(admin, f"/admin/questions/{qid}", form).status_code == 303
-    with app.app_context():
-        after = questions.latest(qid)
-        assert after.required is False
-        assert after.id != before.id  # the launched wave keeps its wording
-        found = [option.code for option in after.options]
+
+    def edit(change: Callable[[list[str]], list[str]]) -> tuple[list[str], list[str]]:
+        """Post the question with its choices changed; return the codes before and after."""
+        with app.app_context():
+            before = questions.latest(qid)
+            lines = change(questions.options_text(before).splitlines())
+            form = {"code": "mainly_about", "text": before.text, "hint": before.hint}
+            codes = [option.code for option in before.options]
+        form |= {"kind": "single", "dimension": "", "options": "\n".join(lines)}
+        assert post(admin, f"/admin/questions/{qid}", form).status_code == 303
+        with app.app_context():
+            after = questions.latest(qid)
+            assert after.required is False
+            return codes, [option.code for option in after.options]
+
+    # Another order, and one new choice: the others keep their codes by label.
+    codes, found = edit(lambda lines: [*reversed(lines), "Something else entirely"])
     assert found == [*reversed(codes), "something_else_entirely"]
+    # A typo put right in one choice, in its place: it keeps its code too.
+    codes, found = edit(lambda lines: [lines[0] + ", that is", *lines[1:]])
+    assert found == codes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
@@ -171,12 +171,13 @@ def options_text(version: QuestionVersion) -> str:
     )
 
 
-def parse_options(kind: Kind, text: str, keep: Mapping[str, str] | None = None) -> list[Option]:
+def parse_options(kind: Kind, text: str, before: Sequence[tuple[str, str]] = ()) -> list[Option]:
     """Turn the editor's lines into options, or raise Invalid saying what is wrong.
 
-    A choice whose label (whatever its case) is in `keep` gets the code kept there: an edit
-    keeps the codes of the choices it leaves as they were, so answers and the figures built on
-    the built-in questions' codes (the readings, the recognition check) mean the same after it.
+    `before` holds the edited version's choices, (label, code) in order. A choice keeps the code
+    of the one with its label (whatever its case), or else of the one in its place whose label
+    is gone (a reworded choice, a typo put right): the figures built on the built-in questions'
+    codes (the readings, the recognition check) then mean the same after an edit.
     """
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if kind not in CHOICE_KINDS:
@@ -185,7 +186,6 @@ def parse_options(kind: Kind, text: str, keep: Mapping[str, str] | None = None) 
         return []
     if len(lines) < 2:
         raise Invalid("options", "Enter at least 2 choices, one per line")
-    keep = keep or {}
     parsed, labels = [], set()
     for position, line in enumerate(lines):
         is_aim, exclusive = None, False
@@ -196,17 +196,26 @@ def parse_options(kind: Kind, text: str, keep: Mapping[str, str] | None = None) 
             raise Invalid("options", f"Choice {position + 1} is too long or repeats another")
         labels.add(line.lower())
         parsed.append((position, line, is_aim, exclusive))
-    taken = {keep[label] for label in labels if label in keep}
+    keep = {label.lower(): code for label, code in before}
+    reworded = {
+        position: code
+        for position, (label, code) in enumerate(before)
+        if label.lower() not in labels
+    }
+    reserved = set(keep.values())  # a new choice never takes a code that meant another
+    used: set[str] = set()
     options = []
     for position, line, is_aim, exclusive in parsed:
         code = keep.get(line.lower())
+        if code is None and reworded.get(position, "") not in ("", *used):
+            code = reworded[position]
         if code is None:
             base = re.sub(r"[^a-z0-9]+", "_", line.lower()).strip("_")[:56] or f"choice_{position}"
             code, n = base, 1
-            while code in taken:  # two labels that differ only in punctuation
+            while code in reserved or code in used:  # labels alike but for punctuation
                 n += 1
                 code = f"{base}_{n}"
-            taken.add(code)
+        used.add(code)
         options.append(
             Option(position=position, code=code, label=line, is_aim=is_aim, exclusive=exclusive)
         )
@@ -271,13 +280,13 @@ def welsh_gaps(survey: Survey) -> list[str]:
 
 
 def _apply(
-    version: QuestionVersion, draft: QuestionDraft, keep: Mapping[str, str] | None = None
+    version: QuestionVersion, draft: QuestionDraft, before: Sequence[tuple[str, str]] = ()
 ) -> None:
-    """Write a draft onto a version; choices labelled as in `keep` keep its codes."""
+    """Write a draft onto a version; its choices keep the codes of `before` (parse_options)."""
     version.text, version.hint, version.kind = draft.text.strip(), draft.hint.strip(), draft.kind
     version.dimension, version.required = draft.dimension or "", draft.required
     version.text_cy, version.hint_cy = draft.text_cy.strip() or None, draft.hint_cy.strip() or None
-    options = parse_options(draft.kind, draft.options, keep)
+    options = parse_options(draft.kind, draft.options, before)
     for option, label_cy in zip(
         options, parse_welsh_options(options, draft.options_cy), strict=True
     ):
@@ -319,7 +328,7 @@ def edit(actor: User, question_id: int, draft: QuestionDraft) -> bool:
     """Change a question; return True when a new version was made to keep old answers intact."""
     with write_transaction() as session:
         current = latest(question_id)
-        codes = {option.label.lower(): option.code for option in current.options}
+        codes = [(option.label, option.code) for option in current.options]
         frozen = session.scalar(select(_frozen(current.id)))
         # Refuse bad choices before touching anything.
         parse_welsh_options(parse_options(draft.kind, draft.options), draft.options_cy)

@@ -342,7 +342,7 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         wave = _locked_for_edit(session, wave_id, row_version)
         if status(wave, now) not in ("open", "scheduled"):
             raise Invalid("", "Only an open or scheduled wave can be closed")
-        planned = wave.closes_at - wave.opens_at
+        planned_opens, planned = wave.opens_at, wave.closes_at - wave.opens_at
         # A wave that never opened closes as it opens, so it reads "closed", not "scheduled".
         wave.opens_at = min(wave.opens_at, now - timedelta(seconds=1))
         wave.closes_at = now
@@ -351,10 +351,11 @@ def close_now(actor: User, wave_id: int, row_version: str, now: datetime) -> Non
         audit.record(session, actor, "wave.close", f"{wave.name} closed early")
         if wave.cadence:
             # The series goes on as planned: left to tick, the next wave would take this one's
-            # shortened length (a second, for one that never opened), and so would every later one.
+            # shortened length (a second, for one that never opened), and so would every later
+            # one, and a wave called off before it opened would pull the series forward to now.
             try:
                 with session.begin_nested():
-                    _follow(session, wave, planned, now)
+                    _follow(session, wave, planned_opens, planned, now)
             except IntegrityError:
                 pass  # a tick made it first, from the wave's planned times
 
@@ -389,7 +390,7 @@ def tick(now: datetime) -> list[str]:
                 .order_by(Wave.id)
             ).all()
             for wave in due:
-                name = _follow(session, wave, wave.closes_at - wave.opens_at, now)
+                name = _follow(session, wave, wave.opens_at, wave.closes_at - wave.opens_at, now)
                 if name is not None:
                     created.append(name)
     except IntegrityError:
@@ -397,11 +398,13 @@ def tick(now: datetime) -> list[str]:
     return created
 
 
-def _follow(session: Session, wave: Wave, length: timedelta, now: datetime) -> str | None:
-    """Create and launch the wave that follows `wave` in its series, open for `length` from its
-    next opening after `now`; return its name, or None where that would close past the latest
-    year a wave may have (the series ends there)."""
-    opens = first_opening_after(wave.opens_at, wave.cadence, now)
+def _follow(
+    session: Session, wave: Wave, opened: datetime, length: timedelta, now: datetime
+) -> str | None:
+    """Create and launch the wave that follows `wave` in its series: open for `length` from the
+    series' first opening after `now`, counting on from `opened`. Return its name, or None where
+    it would close past the latest year a wave may have (the series ends there)."""
+    opens = first_opening_after(opened, wave.cadence, now)
     if (opens + length).year > LATEST_YEAR:
         return None
     name = names.unique(session, Wave.name, f"{wave.survey.name} {opens:%Y-%m-%d}")
