@@ -19,7 +19,7 @@ from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
 from survey.models import utcnow
-from survey.services import import_jobs, mailing, waves
+from survey.services import import_jobs, mailing, tallies, waves
 
 EXTENSION = "task_queue"
 SQLITE = "sqlite:///"
@@ -65,13 +65,16 @@ def _huey(app: Flask) -> Huey:
 
 def run_tick() -> list[str]:
     """Launch the next wave of every recurring series that is due, and log what was made; then
-    delete closed waves' e-mail addresses and hand the worker the e-mail that is due."""
+    delete closed waves' e-mail addresses, hand the worker the e-mail that is due, and tally
+    the waves whose results are out (so no page waits for it, and their rows lose their order
+    within minutes of the release, not when someone first looks)."""
     now = utcnow()
     created = waves.tick(now)
     if created:
         log.info("tick launched %d waves", len(created), extra={"waves": created})
     for wave_id in mailing.tick(now):
         mailing.wake(wave_id, queue().send_mail)
+    tallies.refresh_released(now)
     return created
 
 

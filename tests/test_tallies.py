@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import func, select, text
 
+from survey import tasks
 from survey.aggregation import SETTLE, ancestors
 from survey.extensions import db
 from survey.models import Answer, Option, Question, QuestionVersion, Response, Wave, utcnow
@@ -249,3 +250,16 @@ def test_a_wave_whose_every_unit_is_withheld_is_reordered_too(app: Flask) -> Non
         now = stored_rows(org.wave_id)
         assert [shuffle for _n, shuffle, _a in now] == sorted(s for _n, s, _a in now)
         assert tallies.answer_counts([org.wave_id]) == {}
+
+
+def test_the_workers_tick_tallies_and_reorders_a_wave_once_its_results_are_out(
+    app: Flask, client, org: Org
+) -> None:
+    respond(client, org, 6)
+    set_wave_times(app, org.wave_id, -timedelta(days=2), -2 * SETTLE)
+    with app.app_context():
+        tasks.run_tick()
+        wave = db.session.get_one(Wave, org.wave_id)
+        assert wave.tallies_final_for == wave.closes_at  # nobody has looked yet
+        now = stored_rows(org.wave_id)
+        assert [shuffle for _n, shuffle, _a in now] == sorted(s for _n, s, _a in now)

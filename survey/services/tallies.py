@@ -401,6 +401,12 @@ def refresh(wave_ids: Iterable[int], now: datetime) -> None:
             forget_old_pages()
 
 
+def refresh_released(now: datetime) -> None:
+    """Tally every launched wave whose results are out and not tallied yet (the worker's tick)."""
+    launched = db.session.scalars(select(Wave.id).where(Wave.launched_at.is_not(None))).all()
+    refresh(launched, now)
+
+
 def answer_counts(
     wave_ids: Iterable[int], units: Iterable[int] | None = None
 ) -> dict[tuple[int, int, int], dict[int, int]]:
