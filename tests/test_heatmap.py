@@ -64,6 +64,28 @@ def test_a_cell_reading_3_0_is_always_at_or_below_the_barrier_line(
     assert (float(cell.text) <= agg.BARRIER_AT) == (mean <= agg.BARRIER_AT)
 
 
+@pytest.mark.parametrize("pair", [(2.56, 2.64), (1.75, 1.84), (4.15, 4.24)])
+def test_cells_that_read_the_same_are_shaded_the_same(pair: tuple[float, float]) -> None:
+    # A hidden decimal once put two cells reading 2.6 on either side of a band's edge.
+    texts = {heatmap.mean_text(mean) for mean in pair}
+    steps = {heatmap.heat_step(mean) for mean in pair}
+    assert len(texts) == len(steps) == 1
+    shown, step = float(texts.pop()), steps.pop()
+    band = next(b for b in heatmap.key() if b.step == step)
+    assert band.low <= shown <= band.high  # and the key says so, with no shared edges
+
+
+def test_the_keys_bands_meet_without_sharing_an_edge() -> None:
+    bands = heatmap.key()
+    assert [(b.low, b.high) for b in bands] == [
+        (1.0, 1.8),
+        (1.9, 2.6),
+        (2.7, 3.4),
+        (3.5, 4.2),
+        (4.3, 5.0),
+    ]
+
+
 def test_heatmap_marks_significant_changes_only_and_draws_the_key(app: Flask, demo: None) -> None:
     client = signed_in(app, "analyst@test.org")
     html = client.get("/insights/heatmap").get_data(as_text=True)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from survey.models import utcnow
-from survey.services import insights
+from survey.services import insights, wording
 from tests.helpers import signed_in, unit_id
 from tests.test_insights import SCREENS
 
@@ -168,3 +168,17 @@ def test_the_gap_shows_both_figures_and_n_and_adds_up(app: Flask, analyst: Flask
         assert gap.endswith("points")
     sentence = words(results(analyst, f"/insights/?unit={top}").select_one(".app-gap"))
     assert re.search(r"\d+% say, \d+% show, of the same \d+ people", sentence), sentence
+
+
+@pytest.mark.parametrize(
+    ("claimed", "shown", "lead"),
+    [
+        (0.50, 0.51, "1 point more show they understand than say so"),
+        (0.52, 0.50, "2 points more say they understand than show it"),
+        (0.50, 0.50, "as many say they understand as show it"),
+    ],
+)
+def test_the_gap_says_point_or_points_as_english_does(
+    claimed: float, shown: float, lead: str
+) -> None:
+    assert wording.gap_text(claimed, shown, 40).startswith(lead + ":")

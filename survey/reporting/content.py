@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import pairwise
 
 from survey import aggregation as agg
 from survey.aggregation.comments import THEME_NAMES
@@ -98,8 +97,17 @@ def mean_text(mean: float) -> str:
 
 
 def heat_step(mean: float) -> int:
-    """Return the shading step (0 lowest to 4 highest) of a mean score."""
-    return sum(mean > bound for bound in HEAT_BOUNDS)
+    """Return the shading step (0 lowest to 4 highest) of a mean score, as it reads: two cells
+    that show the same figure are shaded alike, whatever decimals lie beyond what is shown."""
+    shown = float(mean_text(mean))
+    return sum(shown > bound for bound in HEAT_BOUNDS)
+
+
+def heat_bands() -> list[tuple[int, float, float]]:
+    """Return each shading step with the lowest and highest figure, as shown, that it covers."""
+    lows = (1.0, *(round(bound + 0.1, 1) for bound in HEAT_BOUNDS))
+    highs = (*HEAT_BOUNDS, 5.0)
+    return list(zip(range(len(lows)), lows, highs, strict=True))
 
 
 def day(moment: datetime) -> str:
@@ -273,10 +281,8 @@ def adkar(view: WaveView, unit: int) -> Section:
 
 def heat_key() -> Key:
     """Return the heatmap's colour key."""
-    bounds = (1.0, *HEAT_BOUNDS, 5.0)
     entries = [
-        (Cell(f"{low:.1f} to {high:.1f}", shade=step), "")
-        for step, (low, high) in enumerate(pairwise(bounds))
+        (Cell(f"{low:.1f} to {high:.1f}", shade=step), "") for step, low, high in heat_bands()
     ]
     entries.append((Cell(SUPPRESSED, suppressed=True), "hidden to keep people anonymous"))
     entries.append(

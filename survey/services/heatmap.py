@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 
 from survey import aggregation as agg
 from survey.models import User
-from survey.reporting.content import HEAT_BOUNDS, heat_step, mean_text
+from survey.reporting.content import heat_bands, heat_step, mean_text
 from survey.services import insights
 from survey.services.insights import WaveView
 
@@ -65,8 +64,7 @@ class KeyStep:
 
 def key() -> list[KeyStep]:
     """Return the colour key's steps with the means each covers."""
-    bounds = (1.0, *HEAT_BOUNDS, 5.0)
-    return [KeyStep(step, low, high) for step, (low, high) in enumerate(pairwise(bounds))]
+    return [KeyStep(step, low, high) for step, low, high in heat_bands()]
 
 
 def _cell(view: WaveView, before: WaveView | None, unit: int, measure: str) -> Cell:

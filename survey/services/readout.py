@@ -122,7 +122,7 @@ def gap_row(view: WaveView, unit: int) -> GapRow:
         claimed.n,
         f"{wording.pct(claimed.value)}%",
         f"{wording.pct(shown.value)}%",
-        f"{points:+d} points" if points else "0 points",
+        wording.points(points / 100),
         wording.gap_text(claimed.value, shown.value, claimed.n),
     )
 

@@ -95,6 +95,11 @@ def smallest_change(n: int) -> str:
     )
 
 
+def point_count(number: int) -> str:
+    """Return a number of percentage points, unsigned: "1 point", "4 points"."""
+    return f"{number} point" if number == 1 else f"{number} points"
+
+
 def gap_points(claimed: float, demonstrated: float) -> int:
     """Return the gap from the rounded percentages shown, so the three figures add up."""
     return pct(claimed) - pct(demonstrated)
@@ -104,9 +109,9 @@ def gap_text(claimed: float, demonstrated: float, n: int) -> str:
     """Return the gap with both figures and n, never a bare number."""
     gap = gap_points(claimed, demonstrated)
     if gap > 0:
-        lead = f"{gap} points more say they understand than show it"
+        lead = f"{point_count(gap)} more say they understand than show it"
     elif gap < 0:
-        lead = f"{-gap} points more show they understand than say so"
+        lead = f"{point_count(-gap)} more show they understand than say so"
     else:
         lead = "as many say they understand as show it"
     return f"{lead}: {pct(claimed)}% say, {pct(demonstrated)}% show, of the same {n} people"
