@@ -167,3 +167,16 @@ def test_a_series_ends_where_its_next_wave_would_close_past_the_date_window(
         wave.closes_at = wave.opens_at.replace(year=2100, month=12, day=31)
     assert "0 new waves." in app.test_cli_runner().invoke(args=["tick"]).output
     assert len(series_heads(app)) == 1
+
+
+def test_a_wave_just_closed_says_so_and_offers_no_new_closing_time(
+    app: Flask, admin: FlaskClient, org: Org
+) -> None:
+    # In the minute between the close and the release the page once still said "while the wave
+    # is open" and offered to move the closing time.
+    close_now(app, admin, org.wave_id)
+    page = admin.get(f"/admin/waves/{org.wave_id}").get_data(as_text=True)
+    assert "While the wave is open" not in page
+    assert "Extend or close early" not in page
+    assert "The wave closed on" in page
+    assert "This wave has closed and is final" in page
