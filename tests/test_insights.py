@@ -109,6 +109,10 @@ def test_trends_of_a_single_question_and_too_many_comparisons(app: Flask, demo: 
     client = signed_in(app, "analyst@test.org")
     html = client.get("/insights/trends?measure=advocacy").get_data(as_text=True)
     assert "How likely are you to recommend working here to a friend?" in html
+    # A question ending in a full stop heads the page without it: never "….: Riverside".
+    knowledge = client.get("/insights/trends?measure=knowledge").get_data(as_text=True)
+    assert ".: " not in knowledge
+    assert ". by wave" not in knowledge
     teams = [unit_id(app, n) for n in ("Parks", "Fostering", "Reablement", "Assessment")]
     many = "&".join(f"compare={u}" for u in [*teams, unit_id(app, "Contact Centre")])
     reply = client.get(f"/insights/trends?{many}")

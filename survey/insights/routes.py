@@ -48,10 +48,11 @@ class Selection:
     questions: dict[str, str]  # scale questions of the wave in focus: code -> text
 
     def label(self, measure: str) -> str:
-        """Return a measure's name for people."""
+        """Return a measure's name for people (a question's wording without its full stop, as
+        headings and captions go on after it: "… for my own job: Riverside Council")."""
         return (
             insights.INDEX_NAMES.get(measure)
-            or self.questions.get(measure)
+            or self.questions.get(measure, "").rstrip(".")
             or measure.replace("_", " ").capitalize()
         )
 
